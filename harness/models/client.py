@@ -1,0 +1,158 @@
+"""Model calls through LiteLLM's async API, with bounded, classified retries.
+
+Rate limits, server errors, timeouts and dropped connections are retried with
+exponential back-off (honouring Retry-After); every other failure is recorded as an
+`error` outcome at once. A call never raises: it returns a `CallResult`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.config import ModelConfig, RunSettings
+from harness.models.secrets import redact
+from harness.models.usage import usage_from_response
+from harness.store.records import ErrorInfo, Usage
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 60.0
+
+
+@dataclass
+class CallResult:
+    """What one sample's call produced, after any retries."""
+
+    reply: str | None = None
+    finish_reason: str | None = None
+    usage: Usage = field(default_factory=lambda: Usage(reported=False))
+    latency_s: float | None = None
+    attempts: int = 0
+    error: ErrorInfo | None = None
+    response_model: str | None = None
+    retries: list[str] = field(default_factory=list)
+    """One line per retried failure: its class and the wait."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to call a model: resolved once per run."""
+
+    model: ModelConfig
+    litellm_model: str
+    """LiteLLM model string to call; a local server's alias replaces the config's string."""
+    api_base: str | None
+    api_key: str | None
+
+
+def resolve_endpoint(model: ModelConfig, api_base: str | None = None, litellm_model: str | None = None) -> Endpoint:
+    """Return the endpoint of a model, reading its key from the named environment variable.
+
+    Raises:
+        KeyError: the model names an API key variable that is not set.
+    """
+    key = None
+    if model.api_key_env:
+        key = os.environ.get(model.api_key_env)
+        if not key:
+            raise KeyError(model.api_key_env)
+    base = api_base or model.api_base
+    if key is None and base is not None:
+        # OpenAI-compatible local servers need no key, but the client library insists on one.
+        key = "not-needed"
+    return Endpoint(model=model, litellm_model=litellm_model or model.model, api_base=base, api_key=key)
+
+
+def _retryable() -> tuple[type[BaseException], ...]:
+    import litellm
+
+    return (
+        litellm.RateLimitError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.BadGatewayError,
+        litellm.Timeout,
+        litellm.APIConnectionError,
+        asyncio.TimeoutError,
+    )
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    value = headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def backoff_delay(attempt: int, retry_after: float | None) -> float:
+    """Return the wait before retry number `attempt` (1-based): Retry-After, else jittered 2^n."""
+    if retry_after is not None:
+        return min(retry_after, MAX_BACKOFF_S)
+    base = min(MAX_BACKOFF_S, 0.5 * 2 ** (attempt - 1))
+    return base * (0.5 + random.random() / 2)
+
+
+async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings) -> CallResult:
+    """Call the model once, retrying transient failures up to `settings.retries` times."""
+    import litellm
+
+    retryable = _retryable()
+    result = CallResult()
+    for attempt in range(1, settings.retries + 2):
+        result.attempts = attempt
+        started = time.perf_counter()
+        try:
+            response = await litellm.acompletion(
+                model=endpoint.litellm_model,
+                messages=messages,
+                api_base=endpoint.api_base,
+                api_key=endpoint.api_key,
+                timeout=settings.timeout_s,
+                num_retries=0,
+                **params,
+            )
+        except retryable as exc:
+            if attempt > settings.retries:
+                result.error = _error_info(exc)
+                return result
+            delay = backoff_delay(attempt, _retry_after(exc))
+            result.retries.append(f"{type(exc).__name__} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
+            logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, type(exc).__name__, attempt, settings.retries, delay)
+            await asyncio.sleep(delay)
+            continue
+        except Exception as exc:  # any other provider failure is this sample's outcome, not a crash
+            result.error = _error_info(exc)
+            logger.warning("model %s: %s: %s", endpoint.model.id, type(exc).__name__, result.error.message[:200])
+            return result
+        result.latency_s = time.perf_counter() - started
+        return _fill_from_response(result, response)
+    return result
+
+
+def _fill_from_response(result: CallResult, response: Any) -> CallResult:
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        result.error = ErrorInfo(type="EmptyChoices", message="the provider returned no choices")
+        return result
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    result.reply = getattr(message, "content", None)
+    result.finish_reason = getattr(choice, "finish_reason", None)
+    result.usage = usage_from_response(response)
+    result.response_model = getattr(response, "model", None)
+    return result
+
+
+def _error_info(exc: BaseException) -> ErrorInfo:
+    return ErrorInfo(type=type(exc).__name__, message=redact(str(exc))[:2000])

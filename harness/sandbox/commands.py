@@ -1,0 +1,175 @@
+"""Command lines that start a program under each kind of isolation."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.sandbox.config import SandboxConfig, SandboxUnavailableError
+
+logger = logging.getLogger(__name__)
+
+# Directories that an unprivileged user can usually write to; the unshare fallback
+# remounts them read-only because it cannot build a fresh read-only root as bwrap does.
+WORLD_WRITABLE_DIRS = ("/tmp", "/var/tmp", "/run/lock", "/dev/shm")
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start one sandboxed program.
+
+    Attributes:
+        argv: Command line, without the resource-limit prefix.
+        drop: (uid, gid) that `subprocess.Popen` switches to before exec, or None.
+        wrapped: True when a wrapper init reports the program's exit status, which turns
+            death by signal N into exit code 128 + N.
+    """
+
+    argv: list[str]
+    drop: tuple[int, int] | None
+    wrapped: bool
+
+
+def build_launch(
+    isolation: str,
+    program_argv: list[str],
+    workdir: Path,
+    config: SandboxConfig,
+    drop: tuple[int, int] | None,
+    shm_bytes: int,
+) -> Launch:
+    """Return the launch for `program_argv` run in `workdir` under `isolation`.
+
+    Args:
+        isolation: "bubblewrap", "unshare" or "none".
+        program_argv: Interpreter and arguments, run with `workdir` as working directory.
+        workdir: Private directory, the only place the program may write.
+        config: Host settings (hidden paths).
+        drop: (uid, gid) to run the program as, or None to keep the current user.
+        shm_bytes: Size of bubblewrap's private /dev/shm.
+
+    Raises:
+        SandboxUnavailableError: When a tool the isolation needs is missing.
+        ValueError: For an unknown isolation name.
+    """
+    if isolation == "bubblewrap":
+        return Launch(_bwrap_argv(program_argv, workdir, config, shm_bytes), drop, wrapped=True)
+    if isolation == "unshare":
+        return Launch(_unshare_argv(program_argv, workdir, config, drop), None, wrapped=True)
+    if isolation == "none":
+        return Launch(list(program_argv), drop, wrapped=False)
+    raise ValueError(f"unknown isolation {isolation!r}: expected 'bubblewrap', 'unshare' or 'none'")
+
+
+def _require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise SandboxUnavailableError(f"{tool} not found on PATH")
+    return path
+
+
+def _bwrap_argv(program_argv: list[str], workdir: Path, config: SandboxConfig, shm_bytes: int) -> list[str]:
+    bwrap = _require("bwrap")
+    argv = [bwrap, "--unshare-all", "--unshare-user"]
+    if _bwrap_supports(bwrap, "--disable-userns"):
+        argv.append("--disable-userns")
+    argv += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev"]
+    # A private tmpfs lives in memory outside RLIMIT_AS, so it gets a size cap, and the
+    # rest of the new /dev is made read-only.
+    if _bwrap_supports(bwrap, "--size"):
+        argv += ["--size", str(max(shm_bytes, 4096))]
+    argv += ["--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc"]
+    for path in hidden_paths(config, program_argv[0], workdir):
+        if path.is_dir():
+            argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
+        else:
+            argv += ["--ro-bind", "/dev/null", str(path)]
+    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--", *program_argv]
+    return argv
+
+
+@functools.lru_cache(maxsize=8)
+def _bwrap_supports(bwrap: str, option: str) -> bool:
+    """Check `bwrap --help` for `option`, which older bubblewrap releases lack."""
+    try:
+        completed = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in completed.stdout + completed.stderr
+
+
+def _unshare_argv(
+    program_argv: list[str], workdir: Path, config: SandboxConfig, drop: tuple[int, int] | None
+) -> list[str]:
+    if drop is None:
+        raise SandboxUnavailableError("the unshare fallback needs root to create namespaces and mounts")
+    unshare = _require("unshare")
+    script = _unshare_init_script(workdir, config, program_argv[0], drop)
+    namespaces = ["--net", "--pid", "--mount", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc"]
+    return [unshare, *namespaces, "--", _require("sh"), "-c", script, "vb-sandbox-init", *program_argv]
+
+
+def _unshare_init_script(workdir: Path, config: SandboxConfig, interpreter: str, drop: tuple[int, int]) -> str:
+    """Return the shell script that runs as root and pid 1 of the new namespaces.
+
+    It makes the working directory its own writable mount, remounts the world-writable
+    directories read-only, hides the hidden paths, then runs the program as the sandbox
+    user. The shell stays the namespace's init, so the program cannot kill its parent
+    and every process left over dies when the shell exits.
+    """
+    mount = shlex.quote(_require("mount"))
+    setpriv = shlex.quote(_require("setpriv"))
+    quoted_workdir = shlex.quote(str(workdir))
+    lines = ["set -e", f"{mount} --bind {quoted_workdir} {quoted_workdir}"]
+    for directory in _read_only_dirs(workdir):
+        quoted = shlex.quote(directory)
+        lines.append(f"{mount} --rbind {quoted} {quoted}")
+        lines.append(f"{mount} -o remount,bind,ro {quoted}")
+    for path in hidden_paths(config, interpreter, workdir):
+        quoted = shlex.quote(str(path))
+        if path.is_dir():
+            lines.append(f"{mount} -t tmpfs -o ro,size=4k,mode=0755 vb-hidden {quoted}")
+        else:
+            lines.append(f"{mount} --bind /dev/null {quoted}")
+    uid, gid = drop
+    lines += [
+        f"cd {quoted_workdir}",
+        "set +e",
+        f'{setpriv} --reuid={uid} --regid={gid} --clear-groups --no-new-privs -- "$@"',
+        # An explicit exit keeps the shell from replacing itself with the last command.
+        'exit "$?"',
+    ]
+    return "\n".join(lines)
+
+
+def _read_only_dirs(workdir: Path) -> list[str]:
+    candidates = [*WORLD_WRITABLE_DIRS, str(workdir.parent)]
+    unique = dict.fromkeys(os.path.realpath(path) for path in candidates)
+    return [path for path in unique if os.path.isdir(path) and Path(path) != workdir]
+
+
+def hidden_paths(config: SandboxConfig, interpreter: str, workdir: Path) -> list[Path]:
+    """Return the configured hidden paths that exist and hide neither the interpreter nor `workdir`."""
+    needed = [Path(interpreter).absolute(), Path(os.path.realpath(interpreter)), workdir]
+    result = []
+    for raw in config.hidden_paths:
+        path = Path(os.path.realpath(raw))
+        if not path.exists():
+            continue
+        if any(item == path or path in item.parents for item in needed):
+            _warn_kept_visible(path)
+            continue
+        result.append(path)
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_kept_visible(path: Path) -> None:
+    """Log once per path that a hidden path stays visible."""
+    logger.warning("not hiding %s in the sandbox: it contains the interpreter or the working directory", path)

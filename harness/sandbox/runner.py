@@ -1,0 +1,168 @@
+"""Run one untrusted Python program, or a solution with its tests, in the sandbox."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import signal
+
+from harness.sandbox.capture import StreamCapture
+from harness.sandbox.commands import build_launch
+from harness.sandbox.config import SandboxConfig, SandboxUnavailableError, program_env
+from harness.sandbox.interpreter import drop_target, select_interpreter
+from harness.sandbox.isolation import resolve_isolation
+from harness.sandbox.limits import SandboxLimits, limits_preexec, prlimit_prefix
+from harness.sandbox.outcome import SandboxResult, classify, parse_error_type, signal_from_exit
+from harness.sandbox.process import ProcessOutcome, run_process
+from harness.sandbox.workdir import PROGRAM_NAME, private_workdir
+
+logger = logging.getLogger(__name__)
+
+_DEFAULT_LIMITS = SandboxLimits()
+_TOKEN_PREFIX = "vb-sandbox-tests-done-"
+
+
+def run_program(
+    program: str,
+    *,
+    limits: SandboxLimits = _DEFAULT_LIMITS,
+    isolation: str = "auto",
+    config: SandboxConfig | None = None,
+) -> SandboxResult:
+    """Run a Python program in the sandbox.
+
+    Args:
+        program: Python source, run as `__main__` from a private working directory.
+        limits: Time, memory, process, file and output limits.
+        isolation: "auto" for the strongest available, or "bubblewrap", "unshare" or
+            "none". A named isolation that does not work here gives an `unavailable`
+            result instead of a weaker isolation.
+        config: Host settings; None uses `SandboxConfig()`.
+
+    Returns:
+        The result; `passed` means exit code 0.
+
+    Raises:
+        ValueError: For an unknown isolation name.
+    """
+    return _run(program, limits, isolation, config or SandboxConfig(), token=None)
+
+
+def run_tests(
+    solution: str,
+    tests: str,
+    *,
+    limits: SandboxLimits = _DEFAULT_LIMITS,
+    isolation: str = "auto",
+    config: SandboxConfig | None = None,
+) -> SandboxResult:
+    """Run `solution` followed by `tests` in the sandbox.
+
+    A check appended after the tests prints a random token for this run. The result is
+    `passed` only when the program exits with code 0 and printed the token, so a program
+    that exits early with code 0 (`exit(0)`, `os._exit(0)`) is `failed`. The token line is
+    removed from the returned stdout.
+
+    NOTE: a program written to forge the check can read the token from its own source
+    file; the check catches early exits, not deliberate cheating.
+
+    Args:
+        solution: Python source of the solution.
+        tests: Python source of the tests, run after the solution in the same module.
+        limits: See `run_program`.
+        isolation: See `run_program`.
+        config: See `run_program`.
+
+    Raises:
+        ValueError: For an unknown isolation name.
+    """
+    token = _TOKEN_PREFIX + secrets.token_hex(16)
+    return _run(compose_test_program(solution, tests, token), limits, isolation, config or SandboxConfig(), token)
+
+
+def compose_test_program(solution: str, tests: str, token: str) -> str:
+    """Return the solution, the tests and a check that writes `token` on its own line."""
+    check = f"import sys as _vb_sys\n_vb_sys.stdout.write('\\n{token}\\n')\n_vb_sys.stdout.flush()\n"
+    return f"{solution}\n\n{tests}\n\n{check}"
+
+
+def _run(program: str, limits: SandboxLimits, isolation: str, config: SandboxConfig, token: str | None) -> SandboxResult:
+    try:
+        chosen = resolve_isolation(isolation, config)
+        interpreter = select_interpreter(config)
+    except SandboxUnavailableError as exc:
+        logger.warning("sandbox run not started: %s", exc)
+        return SandboxResult("unavailable", None, None, "", str(exc), 0.0, isolation)
+    drop = drop_target(config)
+    marker = token.encode() if token else None
+    stdout = StreamCapture(limits.max_output_bytes, marker)
+    stderr = StreamCapture(limits.max_output_bytes)
+    with private_workdir(program, owner=drop, temp_root=config.temp_root) as workdir:
+        try:
+            launch = build_launch(chosen, [interpreter, "-s", PROGRAM_NAME], workdir, config, drop, limits.max_file_bytes)
+        except SandboxUnavailableError as exc:
+            return SandboxResult("unavailable", None, None, "", str(exc), 0.0, chosen)
+        prefix = prlimit_prefix(limits)
+        outcome = run_process(
+            [*(prefix or []), *launch.argv],
+            workdir=workdir,
+            env=program_env(str(workdir)),
+            drop=launch.drop,
+            preexec_fn=limits_preexec(limits) if prefix is None else None,
+            wall_seconds=limits.wall_seconds,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return _result(outcome, limits, chosen, launch.wrapped, stdout, stderr, token)
+
+
+def _result(
+    outcome: ProcessOutcome,
+    limits: SandboxLimits,
+    isolation: str,
+    wrapped: bool,
+    stdout: StreamCapture,
+    stderr: StreamCapture,
+    token: str | None,
+) -> SandboxResult:
+    signal_number = signal_from_exit(outcome.exit_code, wrapped=wrapped)
+    error_type = None
+    if signal_number is None and outcome.exit_code != 0 and not outcome.timed_out:
+        error_type = parse_error_type(stderr.tail_text())
+    status = classify(
+        exit_code=outcome.exit_code,
+        signal_number=signal_number,
+        timed_out=outcome.timed_out,
+        cpu_limit_hit=_cpu_limit_hit(outcome, limits),
+        error_type=error_type,
+    )
+    if token is not None and status == "passed" and not stdout.marker_seen:
+        status = "failed"
+    exit_code = -signal_number if signal_number is not None else outcome.exit_code
+    logger.debug("sandbox run finished: status=%s exit_code=%s isolation=%s", status, exit_code, isolation)
+    return SandboxResult(
+        status=status,
+        error_type=error_type,
+        exit_code=exit_code,
+        stdout=stdout.text(remove_line=token),
+        stderr=stderr.text(),
+        duration_s=outcome.duration_s,
+        isolation=isolation,
+    )
+
+
+def _cpu_limit_hit(outcome: ProcessOutcome, limits: SandboxLimits) -> bool:
+    """Tell whether a SIGKILL came from the RLIMIT_CPU hard limit.
+
+    Wrappers that do not reap through to this process (bubblewrap) hide the program's CPU
+    time, so a run as long as the CPU limit also counts. NOTE: this can misread a kill by
+    the kernel's out-of-memory killer late in a long run as a CPU timeout.
+    """
+    if outcome.cpu_seconds >= limits.cpu_seconds:
+        return True
+    return outcome.duration_s >= limits.cpu_seconds
+
+
+# SIGKILL and SIGXCPU are referenced by `classify`; importing signal here keeps the module
+# self-describing for readers who look for the signal numbers.
+_ = signal

@@ -1,0 +1,141 @@
+"""Interval estimates and tests for accuracy figures, in the standard library only.
+
+Sources of the formulas:
+- Wilson score interval: E. B. Wilson, "Probable inference, the law of succession,
+  and statistical inference", JASA 22 (1927); see also Brown, Cai and DasGupta,
+  "Interval estimation for a binomial proportion", Statistical Science 16 (2001).
+- Percentile: linear interpolation between order statistics, definition 7 of
+  Hyndman and Fan, "Sample quantiles in statistical packages", The American
+  Statistician 50 (1996); this is also NumPy's default method.
+- Exact McNemar test: the two-sided binomial test of the discordant counts against
+  p = 1/2 (McNemar, Psychometrika 12, 1947; exact form as in Fagerland, Lydersen and
+  Laake, BMC Medical Research Methodology 13:91, 2013).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Sequence
+
+logger = logging.getLogger(__name__)
+
+Z_95 = 1.959963984540054
+"""Two-sided 95% quantile of the standard normal distribution."""
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Compute the Wilson score interval of a binomial proportion.
+
+    The interval stays inside [0, 1] and is exact at the bounds: with 0 successes the
+    lower limit is 0, with n successes the upper limit is 1.
+
+    Args:
+        successes: number of successes, 0 <= successes <= n.
+        n: number of trials.
+        z: standard normal quantile; the default gives a two-sided 95% interval.
+
+    Returns:
+        (lower, upper); (nan, nan) when n = 0, because a proportion of no trials is undefined.
+
+    Raises:
+        ValueError: a count is negative or successes exceeds n.
+    """
+    if n < 0 or successes < 0 or successes > n:
+        raise ValueError(f"invalid counts for a proportion: successes={successes}, n={n}; need 0 <= successes <= n")
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    z2 = z * z
+    denominator = 1.0 + z2 / n
+    center = (p + z2 / (2 * n)) / denominator
+    half_width = (z / denominator) * math.sqrt(p * (1.0 - p) / n + z2 / (4 * n * n))
+    # At p = 0 or p = 1 the center and half width are equal up to rounding; pin the exact bound.
+    lower = 0.0 if successes == 0 else max(0.0, center - half_width)
+    upper = 1.0 if successes == n else min(1.0, center + half_width)
+    return (lower, upper)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Return the q-th percentile of values by linear interpolation between order statistics.
+
+    With the values sorted as x[0] <= ... <= x[n-1] and h = (n - 1) * q / 100, the result is
+    x[floor(h)] + (h - floor(h)) * (x[floor(h) + 1] - x[floor(h)]) (Hyndman and Fan definition 7,
+    NumPy's default). So q = 0 gives the minimum, q = 100 the maximum and q = 50 the median.
+
+    Raises:
+        ValueError: values is empty or q is outside [0, 100].
+    """
+    if not values:
+        raise ValueError("percentile of an empty sequence is undefined; pass at least one value")
+    if not 0.0 <= q <= 100.0:
+        raise ValueError(f"percentile q={q} is out of range; use a value from 0 to 100")
+    ordered = sorted(values)
+    h = (len(ordered) - 1) * q / 100.0
+    below = math.floor(h)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (h - below) * (ordered[above] - ordered[below])
+
+
+def paired_bootstrap_diff(
+    a: Sequence[float],
+    b: Sequence[float],
+    resamples: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """Compute a percentile bootstrap interval of mean(a - b) over paired observations.
+
+    Items are resampled with replacement, keeping each (a[i], b[i]) pair together, so the
+    interval accounts for the correlation between two models scored on the same items.
+    Intended for 0/1 outcomes (1 = correct), but any numbers work.
+
+    Args:
+        a, b: paired outcomes of equal, non-zero length.
+        resamples: number of bootstrap resamples.
+        seed: seed of the private random generator, so a report is reproducible.
+        confidence: coverage of the two-sided interval.
+
+    Returns:
+        (lower, upper) of the mean difference, in the units of the inputs.
+
+    Raises:
+        ValueError: the sequences are empty or of different lengths, resamples < 1,
+            or confidence is not strictly between 0 and 1.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired outcomes need equal lengths, got {len(a)} and {len(b)}")
+    if not a:
+        raise ValueError("paired bootstrap needs at least one pair")
+    if resamples < 1:
+        raise ValueError(f"resamples={resamples} is invalid; use at least 1")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence={confidence} is invalid; use a value strictly between 0 and 1")
+
+    differences = [x - y for x, y in zip(a, b, strict=True)]
+    n = len(differences)
+    rng = random.Random(seed)
+    means = [sum(rng.choices(differences, k=n)) / n for _ in range(resamples)]
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    return (percentile(means, tail), percentile(means, 100.0 - tail))
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Return the two-sided exact McNemar p-value for discordant counts b and c.
+
+    Under the null hypothesis each discordant item goes either way with probability 1/2,
+    so min(b, c) follows Binomial(b + c, 1/2). The p-value is twice the lower tail,
+    capped at 1; it is 1.0 when there are no discordant items.
+
+    Raises:
+        ValueError: a count is negative.
+    """
+    if b < 0 or c < 0:
+        raise ValueError(f"discordant counts must be non-negative, got b={b}, c={c}")
+    n = b + c
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(b, c) + 1))
+    # Integer true division is correctly rounded, so large n neither overflows nor loses the tail.
+    return min(1.0, (2 * tail) / (2**n))

@@ -1,0 +1,392 @@
+"""The suite files under tasks/: they parse, load their data and render every item's prompt.
+
+Public suites read the local copy of their data set from the data dir, which defaults to
+``<repo>/../shared/data`` and can be set with $VERTICALBENCH_DATA_DIR; their tests skip when it
+is missing. Starter suites ship their rows beside the suite file and need no data dir.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import string
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.suites import loader
+from harness.suites.loader import DATA_DIR_ENV, LoadedSuite, load_suite
+from harness.suites.prompt import build_messages
+from harness.suites.registry import SuiteFile, discover
+from harness.suites.spec import SuiteSpec
+
+REPO = Path(__file__).resolve().parents[2]
+TASKS_DIR = REPO / "tasks"
+
+MMLU_SUBJECTS = {
+    "legal/mmlu-professional-law": ("professional_law", 1534),
+    "legal/mmlu-jurisprudence": ("jurisprudence", 108),
+    "legal/mmlu-international-law": ("international_law", 121),
+    "finance/mmlu-professional-accounting": ("professional_accounting", 282),
+    "finance/mmlu-econometrics": ("econometrics", 114),
+    "finance/mmlu-high-school-macroeconomics": ("high_school_macroeconomics", 390),
+    "medical/mmlu-clinical-knowledge": ("clinical_knowledge", 265),
+    "medical/mmlu-medical-genetics": ("medical_genetics", 100),
+    "medical/mmlu-professional-medicine": ("professional_medicine", 272),
+    "medical/mmlu-college-medicine": ("college_medicine", 173),
+    "medical/mmlu-anatomy": ("anatomy", 135),
+    "science/mmlu-college-physics": ("college_physics", 102),
+    "science/mmlu-college-chemistry": ("college_chemistry", 100),
+    "science/mmlu-college-biology": ("college_biology", 144),
+    "science/mmlu-high-school-physics": ("high_school_physics", 151),
+}
+
+# LegalBench suite id: (task folder, rows in test.jsonl, rows in train.jsonl).
+LEGALBENCH_TASKS = {
+    "legal/legalbench-hearsay": ("hearsay", 95, 5),
+    "legal/legalbench-abercrombie": ("abercrombie", 95, 5),
+    "legal/legalbench-personal-jurisdiction": ("personal_jurisdiction", 50, 4),
+    "legal/legalbench-proa": ("proa", 95, 5),
+    "legal/legalbench-diversity-1": ("diversity_1", 300, 6),
+    "legal/legalbench-overruling": ("overruling", 300, 6),
+    "legal/legalbench-cuad-audit-rights": ("cuad_audit_rights", 300, 6),
+}
+
+# Row counts of the local copies, from the data README and each data set's PROVENANCE.md.
+PUBLIC_ROWS = {
+    "code/humaneval": 164,
+    "code/mbpp": 257,
+    "finance/tatqa-arithmetic": 300,
+    "medical/pubmedqa": 500,
+    "medical/pubmedqa-no-context": 500,
+    "creative/ifeval": 541,
+    "science/arc-challenge": 1172,
+    "science/gsm8k": 1319,
+    **{suite_id: rows for suite_id, (_, rows, _) in LEGALBENCH_TASKS.items()},
+    **{suite_id: rows for suite_id, (_, rows) in MMLU_SUBJECTS.items()},
+}
+PUBLIC_SUITES = sorted(PUBLIC_ROWS)
+LOCAL_ONLY_SUITES = {"finance/tatqa-arithmetic"}
+
+STARTER_SUITES = [f"{vertical}/starter" for vertical in ("code", "creative", "finance", "legal", "medical", "science")]
+STARTER_ROWS = 8
+
+# The IFEval instructions the creative starter may use, with the kwargs names IFEval gives them.
+STARTER_INSTRUCTION_KWARGS = {
+    "punctuation:no_comma": set(),
+    "length_constraints:number_words": {"num_words", "relation"},
+    "keywords:existence": {"keywords"},
+    "keywords:forbidden_words": {"forbidden_words"},
+    "change_case:english_lowercase": set(),
+    "detectable_format:title": set(),
+    "startend:end_checker": {"end_phrase"},
+    "detectable_content:postscript": {"postscript_marker"},
+    "detectable_format:number_bullet_lists": {"num_bullets"},
+    "length_constraints:number_sentences": {"num_sentences", "relation"},
+}
+
+SUBPROCESS_TIMEOUT_SECONDS = 30
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+@functools.cache
+def suites() -> dict[str, SuiteFile]:
+    return discover(TASKS_DIR)
+
+
+def default_data_dir() -> Path:
+    override = os.environ.get(DATA_DIR_ENV)
+    return Path(override).expanduser().resolve() if override else (REPO.parent / "shared" / "data").resolve()
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """Return the data dir, or skip the test when the local data sets are not there."""
+    path = default_data_dir()
+    if not (path / "README.md").is_file():
+        pytest.skip(f"data dir not found at {path}; set {DATA_DIR_ENV} to the folder with the local data sets")
+    return path
+
+
+@functools.cache
+def load_local(suite_id: str, data_dir: Path) -> LoadedSuite:
+    return load_suite(suites()[suite_id], data_dir)
+
+
+def user_prompt(spec: SuiteSpec, item: Any) -> str:
+    messages = build_messages(spec, item)
+    assert messages[-1]["role"] == "user"
+    return messages[-1]["content"]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def check_reference(spec: SuiteSpec, item: Any) -> None:
+    """Assert that an item's reference has the form its suite's answer type expects."""
+    answer = spec.answer
+    if answer.type == "choice":
+        assert item.choices, f"{spec.id} item {item.id} has no options"
+        assert item.reference in string.ascii_uppercase[: len(item.choices)], f"{spec.id} item {item.id}: {item.reference!r}"
+    elif answer.type == "label":
+        assert item.reference in answer.labels, f"{spec.id} item {item.id}: {item.reference!r} not in {answer.labels}"
+    elif answer.type == "number":
+        float(item.reference)
+    elif answer.type == "code":
+        assert isinstance(item.reference, str) and "assert" in item.reference, f"{spec.id} item {item.id}"
+    elif answer.type == "instructions":
+        reference = item.reference
+        assert set(reference) == {"instruction_id_list", "kwargs", "prompt"}
+        assert len(reference["instruction_id_list"]) == len(reference["kwargs"]) >= 1
+        assert reference["prompt"] == item.row["prompt"]
+
+
+def run_python(program: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+# --- suite files ---------------------------------------------------------------------------
+
+
+def test_discover_finds_every_suite():
+    assert set(suites()) == set(PUBLIC_SUITES) | set(STARTER_SUITES)
+
+
+@pytest.mark.parametrize("suite_id", PUBLIC_SUITES)
+def test_public_suite_metadata(suite_id):
+    spec = suites()[suite_id].spec
+    source = spec.source
+
+    assert spec.kind == "benchmark"
+    assert spec.description.strip()
+    assert source.license
+    assert source.citation
+    assert source.local is not None
+    assert source.local.relative_to == "data_dir"
+    if suite_id in LOCAL_ONLY_SUITES:
+        assert source.hub is None
+        assert "hub" in spec.description
+    else:
+        assert source.hub is not None
+    if spec.scorer == "code":
+        assert spec.max_tokens >= 512
+
+
+@pytest.mark.parametrize("suite_id", STARTER_SUITES)
+def test_starter_suite_metadata(suite_id):
+    spec = suites()[suite_id].spec
+
+    assert spec.kind == "starter"
+    assert "smoke set" in spec.description
+    assert "not a benchmark" in spec.description
+    assert spec.source.hub is None
+    assert spec.source.local is not None
+    assert spec.source.local.relative_to == "suite"
+
+
+# --- public suites against the local data ----------------------------------------------------
+
+
+@pytest.mark.parametrize("suite_id", PUBLIC_SUITES)
+def test_public_suite_row_count(suite_id, data_dir):
+    loaded = load_local(suite_id, data_dir)
+
+    assert loaded.total_rows == PUBLIC_ROWS[suite_id]
+    assert len(loaded.items) == PUBLIC_ROWS[suite_id]
+    assert loaded.source.startswith("local:")
+
+
+@pytest.mark.parametrize("suite_id", PUBLIC_SUITES)
+def test_public_suite_prompts_render(suite_id, data_dir):
+    loaded = load_local(suite_id, data_dir)
+    spec = loaded.spec
+
+    for item in loaded.items:
+        check_reference(spec, item)
+        prompt = user_prompt(spec, item)
+        assert prompt, f"{suite_id} item {item.id} renders an empty prompt"
+        if spec.scorer != "ifeval":
+            assert "Answer:" in prompt or "```python" in prompt, f"{suite_id} item {item.id} does not ask for a final answer"
+
+
+@pytest.mark.parametrize("suite_id", sorted(MMLU_SUBJECTS))
+def test_mmlu_prompt_has_five_shots(suite_id, data_dir):
+    subject, _ = MMLU_SUBJECTS[suite_id]
+    loaded = load_local(suite_id, data_dir)
+    dev_rows = read_jsonl(data_dir / "mmlu" / "dev" / f"{subject}.jsonl")
+
+    for item in loaded.items:
+        prompt = user_prompt(loaded.spec, item)
+        assert item.group == subject
+        assert len(item.fewshot) == 5
+        assert [example["id"] for example in item.fewshot] == [row["id"] for row in dev_rows]
+        for example in item.fewshot:
+            assert example["subject"] == subject
+            assert f"Question: {example['question']}" in prompt
+        own_options = "\n".join(f"{letter}. {choice}" for letter, choice in zip("ABCD", item.row["choices"]))
+        assert prompt.endswith(f"Question: {item.row['question']}\n{own_options}"), f"{suite_id} item {item.id}"
+
+
+@pytest.mark.parametrize("suite_id", sorted(LEGALBENCH_TASKS))
+def test_legalbench_prompt_uses_train_rows(suite_id, data_dir):
+    task, _, train_rows = LEGALBENCH_TASKS[suite_id]
+    loaded = load_local(suite_id, data_dir)
+    train = read_jsonl(data_dir / "legalbench" / task / "train.jsonl")
+    item = loaded.items[0]
+    prompt = user_prompt(loaded.spec, item)
+
+    assert len(train) == train_rows
+    assert loaded.spec.prompt.fewshot is not None
+    assert loaded.spec.prompt.fewshot.n == min(train_rows, 6)
+    assert len(item.fewshot) == min(train_rows, 6)
+    for example in train:
+        assert example["text"].strip() in prompt
+    assert sorted(loaded.spec.answer.labels) == sorted({row["label"] for row in read_jsonl(data_dir / "legalbench" / task / "test.jsonl")})
+
+
+def test_humaneval_reference_accepts_canonical_solutions(data_dir):
+    loaded = load_local("code/humaneval", data_dir)
+
+    for item in loaded.items[:5]:
+        program = item.row["prompt"] + item.row["canonical_solution"] + "\n" + item.reference
+        result = run_python(program)
+        assert result.returncode == 0, f"{item.id}: {result.stderr[-500:]}"
+
+
+def test_mbpp_reference_accepts_reference_code(data_dir):
+    loaded = load_local("code/mbpp", data_dir)
+
+    for item in loaded.items[:5]:
+        result = run_python(item.row["code"] + "\n" + item.reference)
+        assert result.returncode == 0, f"{item.id}: {result.stderr[-500:]}"
+        assert item.row["test_list"][0] in user_prompt(loaded.spec, item)
+
+
+# --- hub field mappings ----------------------------------------------------------------------
+# Hub downloads are not possible in tests, so each local row is reshaped into the hub copy's
+# columns and fed through the hub path of the loader. Both paths must then give the same items
+# and the same prompts.
+
+
+def to_hub_row(hub_path: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Reshape a local row into the columns of the hub copy `hub_path`."""
+    if hub_path == "cais/mmlu":
+        return {"question": row["question"], "subject": row["subject"], "choices": row["choices"], "answer": row["answer_index"]}
+    if hub_path == "allenai/ai2_arc":
+        return {
+            "id": row["id"],
+            "question": row["question"],
+            "choices": {"text": row["choices"], "label": row["original_labels"]},
+            "answerKey": row["original_answerKey"],
+        }
+    if hub_path == "openai/gsm8k":
+        return {"question": row["question"], "answer": row["answer"]}
+    if hub_path == "nguha/legalbench":
+        hub_row = {key: value for key, value in row.items() if key not in ("task", "label")}
+        hub_row["answer"] = row["label"]
+        return hub_row
+    if hub_path == "qiaojin/PubMedQA":
+        return {
+            "pubid": int(row["pubid"]),
+            "question": row["question"],
+            "context": {
+                "contexts": row["contexts"],
+                "labels": row["context_labels"],
+                "meshes": row["meshes"],
+                "reasoning_required_pred": row["reasoning_required_pred"],
+                "reasoning_free_pred": row["reasoning_free_pred"],
+            },
+            "long_answer": row["long_answer"],
+            "final_decision": row["final_decision"],
+        }
+    if hub_path in ("openai/openai_humaneval", "google-research-datasets/mbpp", "google/IFEval"):
+        return dict(row)
+    raise AssertionError(f"no hub layout known for {hub_path}; add one to to_hub_row")
+
+
+@pytest.mark.parametrize("suite_id", [suite_id for suite_id in PUBLIC_SUITES if suite_id not in LOCAL_ONLY_SUITES])
+def test_hub_mapping_matches_local(suite_id, data_dir, monkeypatch):
+    suite = suites()[suite_id]
+    spec = suite.spec
+    hub = spec.source.hub
+    assert hub is not None
+    local = load_local(suite_id, data_dir)
+    main_rows = [to_hub_row(hub.path, dict(item.row)) for item in local.items]
+    fewshot_rows = [to_hub_row(hub.path, dict(row)) for row in (local.items[0].fewshot if local.items else ())]
+    requests: list[tuple[str, str | None, str]] = []
+
+    def fake_load_hub(path, name, split, revision, suite_name):
+        requests.append((path, name, split))
+        if spec.prompt.fewshot is not None and split == spec.prompt.fewshot.hub_split and split != hub.split:
+            return fewshot_rows
+        return main_rows
+
+    monkeypatch.setattr(loader, "_load_hub", fake_load_hub)
+    from_hub = load_suite(suite, None)
+
+    assert requests[0] == (hub.path, hub.name, hub.split)
+    assert from_hub.source.startswith("hub:")
+    assert len(from_hub.items) == len(local.items)
+    for hub_item, local_item in zip(from_hub.items, local.items):
+        assert hub_item.id == local_item.id
+        assert hub_item.reference == local_item.reference
+        assert hub_item.choices == local_item.choices
+        assert build_messages(spec, hub_item) == build_messages(spec, local_item)
+
+
+# --- starter suites --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suite_id", STARTER_SUITES)
+def test_starter_suite_loads_without_data_dir(suite_id, monkeypatch):
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    suite = suites()[suite_id]
+    loaded = load_suite(suite, None)
+
+    assert loaded.total_rows == STARTER_ROWS
+    assert loaded.source.startswith("local:")
+    for item in loaded.items:
+        check_reference(loaded.spec, item)
+        assert user_prompt(loaded.spec, item)
+
+
+def test_creative_starter_uses_known_instructions():
+    rows = read_jsonl(TASKS_DIR / "creative" / "data" / "starter.jsonl")
+
+    for row in rows:
+        assert len(row["instruction_id_list"]) == len(row["kwargs"])
+        for instruction_id, kwargs in zip(row["instruction_id_list"], row["kwargs"]):
+            assert instruction_id in STARTER_INSTRUCTION_KWARGS, f"{row['key']}: {instruction_id}"
+            assert set(kwargs) == STARTER_INSTRUCTION_KWARGS[instruction_id], f"{row['key']}: {instruction_id}"
+
+
+CODE_STARTER_ROWS = read_jsonl(TASKS_DIR / "code" / "data" / "starter.jsonl")
+
+
+@pytest.mark.parametrize("row", CODE_STARTER_ROWS, ids=[row["task_id"] for row in CODE_STARTER_ROWS])
+def test_code_starter_solution_passes(row):
+    item = next(item for item in load_suite(suites()["code/starter"], None).items if item.id == row["task_id"])
+
+    solved = run_python(row["prompt"] + row["canonical_solution"] + "\n" + item.reference)
+    assert solved.returncode == 0, solved.stderr[-500:]
+
+
+@pytest.mark.parametrize("row", CODE_STARTER_ROWS, ids=[row["task_id"] for row in CODE_STARTER_ROWS])
+def test_code_starter_tests_reject_stub(row):
+    stub = row["prompt"] + "    return None\n\n" + row["test"] + f"\n\ncheck({row['entry_point']})\n"
+
+    assert run_python(stub).returncode != 0

@@ -1,0 +1,195 @@
+"""Tests of the interval estimates and tests in harness.stats against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from harness.stats import mcnemar_exact, paired_bootstrap_diff, percentile, wilson_interval
+
+Z2 = 1.959963984540054**2  # 3.841459
+
+
+# --- Wilson interval ---------------------------------------------------------------
+
+
+def test_wilson_eight_of_ten() -> None:
+    # Textbook value for 8/10 at 95%: p = 0.8, z^2/n = 0.384146, denominator 1.384146,
+    # center (0.8 + 0.192073) / 1.384146 = 0.716740,
+    # half width 1.959964 / 1.384146 * sqrt(0.016 + 0.009604) = 0.226582 -> (0.4902, 0.9433).
+    lower, upper = wilson_interval(8, 10)
+    assert lower == pytest.approx(0.4902, abs=5e-5)
+    assert upper == pytest.approx(0.9433, abs=5e-5)
+
+
+def test_wilson_two_of_three() -> None:
+    # p = 2/3, z^2/n = 1.280486, denominator 2.280486,
+    # center (0.666667 + 0.640243) / 2.280486 = 0.573085,
+    # half width 1.959964 / 2.280486 * sqrt(0.074074 + 0.106707) = 0.365421 -> (0.2077, 0.9385).
+    lower, upper = wilson_interval(2, 3)
+    assert lower == pytest.approx(0.2077, abs=5e-5)
+    assert upper == pytest.approx(0.9385, abs=5e-5)
+
+
+def test_wilson_zero_successes() -> None:
+    # At p = 0 the interval is [0, z^2 / (n + z^2)] = [0, 3.841459 / 13.841459] = [0, 0.277533].
+    lower, upper = wilson_interval(0, 10)
+    assert lower == 0.0
+    assert upper == pytest.approx(Z2 / (10 + Z2), rel=1e-12)
+    assert upper == pytest.approx(0.277533, abs=1e-6)
+
+
+def test_wilson_all_successes() -> None:
+    # At p = 1 the interval is [n / (n + z^2), 1] = [10 / 13.841459, 1] = [0.722467, 1].
+    lower, upper = wilson_interval(10, 10)
+    assert lower == pytest.approx(10 / (10 + Z2), rel=1e-12)
+    assert lower == pytest.approx(0.722467, abs=1e-6)
+    assert upper == 1.0
+
+
+def test_wilson_single_trial() -> None:
+    # n = 1: success gives [1 / (1 + z^2), 1] = [0.206549, 1]; failure gives [0, 0.793451].
+    assert wilson_interval(1, 1) == (pytest.approx(1 / (1 + Z2), rel=1e-12), 1.0)
+    assert wilson_interval(1, 1)[0] == pytest.approx(0.206549, abs=1e-6)
+    assert wilson_interval(0, 1) == (0.0, pytest.approx(Z2 / (1 + Z2), rel=1e-12))
+
+
+def test_wilson_zero_trials_is_nan() -> None:
+    lower, upper = wilson_interval(0, 0)
+    assert math.isnan(lower)
+    assert math.isnan(upper)
+
+
+def test_wilson_custom_z() -> None:
+    # z = 1 (68% interval), 5/10: center 0.5, half width (1 / 1.1) * sqrt(0.025 + 0.0025) = 0.150756.
+    lower, upper = wilson_interval(5, 10, z=1.0)
+    assert lower == pytest.approx(0.5 - 0.150756, abs=1e-6)
+    assert upper == pytest.approx(0.5 + 0.150756, abs=1e-6)
+
+
+@pytest.mark.parametrize(("successes", "n"), [(-1, 5), (6, 5), (0, -1)])
+def test_wilson_invalid_counts(successes: int, n: int) -> None:
+    with pytest.raises(ValueError, match="invalid counts"):
+        wilson_interval(successes, n)
+
+
+# --- percentile --------------------------------------------------------------------
+
+
+def test_percentile_linear_interpolation() -> None:
+    values = [4.0, 1.0, 3.0, 2.0]  # unsorted on purpose
+    # h = 3 * q / 100 over the sorted values [1, 2, 3, 4].
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 50) == pytest.approx(2.5)  # h = 1.5
+    assert percentile(values, 95) == pytest.approx(3.85)  # h = 2.85 -> 3 + 0.85 * (4 - 3)
+    assert percentile(values, 100) == 4.0
+
+
+def test_percentile_odd_count_median() -> None:
+    assert percentile([10.0, 30.0, 20.0], 50) == 20.0
+
+
+def test_percentile_single_value() -> None:
+    assert percentile([7.5], 0) == 7.5
+    assert percentile([7.5], 95) == 7.5
+
+
+def test_percentile_empty_raises() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        percentile([], 50)
+
+
+@pytest.mark.parametrize("q", [-1.0, 100.5])
+def test_percentile_q_out_of_range(q: float) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        percentile([1.0, 2.0], q)
+
+
+# --- paired bootstrap --------------------------------------------------------------
+
+
+def test_bootstrap_identical_outcomes() -> None:
+    assert paired_bootstrap_diff([1, 0, 1, 1], [1, 0, 1, 1]) == (0.0, 0.0)
+
+
+def test_bootstrap_all_discordant_one_way() -> None:
+    assert paired_bootstrap_diff([1, 1, 1], [0, 0, 0]) == (1.0, 1.0)
+
+
+def test_bootstrap_matches_normal_approximation() -> None:
+    # 100 pairs: 30 with a - b = +1, 10 with -1, 60 with 0. Mean 0.2, E[d^2] = 0.4,
+    # variance 0.4 - 0.04 = 0.36, standard error 0.6 / sqrt(100) = 0.06, so the normal
+    # 95% interval is 0.2 +/- 1.96 * 0.06 = (0.0824, 0.3176). The bootstrap agrees to Monte Carlo error.
+    a = [1] * 30 + [0] * 10 + [1] * 30 + [0] * 30
+    b = [0] * 30 + [1] * 10 + [1] * 30 + [0] * 30
+    lower, upper = paired_bootstrap_diff(a, b, resamples=4000, seed=7)
+    assert lower == pytest.approx(0.0824, abs=0.025)
+    assert upper == pytest.approx(0.3176, abs=0.025)
+    assert lower < 0.2 < upper
+
+
+def test_bootstrap_is_reproducible() -> None:
+    a = [1, 0, 1, 1, 0, 1, 0, 1]
+    b = [0, 0, 1, 0, 1, 1, 0, 0]
+    first = paired_bootstrap_diff(a, b, seed=3)
+    assert paired_bootstrap_diff(a, b, seed=3) == first
+    assert -1.0 <= first[0] <= first[1] <= 1.0
+
+
+def test_bootstrap_length_mismatch() -> None:
+    with pytest.raises(ValueError, match="equal lengths"):
+        paired_bootstrap_diff([1, 0], [1])
+
+
+def test_bootstrap_empty() -> None:
+    with pytest.raises(ValueError, match="at least one pair"):
+        paired_bootstrap_diff([], [])
+
+
+def test_bootstrap_invalid_confidence() -> None:
+    with pytest.raises(ValueError, match="confidence"):
+        paired_bootstrap_diff([1], [0], confidence=1.0)
+
+
+# --- exact McNemar -----------------------------------------------------------------
+
+
+def test_mcnemar_one_and_nine() -> None:
+    # n = 10, lower tail P(X <= 1) = (C(10,0) + C(10,1)) / 2^10 = 11 / 1024; two-sided 22 / 1024 = 0.021484.
+    assert mcnemar_exact(1, 9) == pytest.approx(22 / 1024, rel=1e-12)
+    assert mcnemar_exact(1, 9) == pytest.approx(0.02148, abs=5e-6)
+
+
+def test_mcnemar_is_symmetric() -> None:
+    assert mcnemar_exact(9, 1) == mcnemar_exact(1, 9)
+
+
+def test_mcnemar_other_hand_values() -> None:
+    # b=0, c=6: 2 * 1 / 64 = 0.03125.
+    assert mcnemar_exact(0, 6) == pytest.approx(0.03125, rel=1e-12)
+    # b=2, c=8: 2 * (1 + 10 + 45) / 1024 = 0.109375.
+    assert mcnemar_exact(2, 8) == pytest.approx(0.109375, rel=1e-12)
+    # b=1, c=0: 2 * 1 / 2 = 1.
+    assert mcnemar_exact(1, 0) == 1.0
+
+
+def test_mcnemar_balanced_is_capped_at_one() -> None:
+    # b=c=5: 2 * 638 / 1024 = 1.246, capped to 1.
+    assert mcnemar_exact(5, 5) == 1.0
+
+
+def test_mcnemar_no_discordant_items() -> None:
+    assert mcnemar_exact(0, 0) == 1.0
+
+
+def test_mcnemar_large_counts_do_not_overflow() -> None:
+    # 2 / 2^3000 is below the smallest float, so the result rounds to 0 instead of raising.
+    assert mcnemar_exact(0, 3000) == 0.0
+    # b=c=1500: two-sided p of a perfectly balanced split is capped at 1.
+    assert mcnemar_exact(1500, 1500) == 1.0
+
+
+def test_mcnemar_negative_count() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        mcnemar_exact(-1, 3)
