@@ -31,7 +31,7 @@ ItemKey = tuple[str, str]
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What a model of the run is, as the run config states it."""
+    """Identity, role and description of one model, as the run config states them."""
 
     id: str
     model: str
@@ -357,16 +357,21 @@ def compare_pair(
     s_outcomes = [int(bool(specialized_items[key])) for key in common]
     f_outcomes = [int(bool(frontier_items[key])) for key in common]
     n = len(common)
-    acc_s = sum(s_outcomes) / n if n else None
-    acc_f = sum(f_outcomes) / n if n else None
+
+    acc_s = acc_f = points = None
+    if n:
+        acc_s, acc_f = sum(s_outcomes) / n, sum(f_outcomes) / n
+        points = (acc_s - acc_f) * 100.0
     s_only = sum(1 for s, f in zip(s_outcomes, f_outcomes) if s > f)
     f_only = sum(1 for s, f in zip(s_outcomes, f_outcomes) if f > s)
     interval = None
     if n:
         lower, upper = paired_bootstrap_diff(s_outcomes, f_outcomes, resamples=resamples, seed=seed)
         interval = (lower * 100.0, upper * 100.0)
+
     c_s, c_f = specialized.cost_per_1k_tokens, frontier.cost_per_1k_tokens
     v_s, v_f = specialized.value_per_dollar, frontier.value_per_dollar
+
     return Comparison(
         vertical=vertical,
         specialized=specialized.model_id,
@@ -374,7 +379,7 @@ def compare_pair(
         paired_items=n,
         accuracy_specialized=acc_s,
         accuracy_frontier=acc_f,
-        advantage_points=(acc_s - acc_f) * 100.0 if n else None,
+        advantage_points=points,
         advantage_relative=_relative_change(acc_s, acc_f),
         advantage_interval_points=interval,
         specialized_only_correct=s_only,

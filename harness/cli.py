@@ -107,3 +107,7 @@ def format_sample_postfix(errors: int, tokens: int, cost: float, unpriced: int) 
 def sample_tokens(sample: Sample) -> int:
     """Return the tokens a sample used, for the progress bar."""
     return sample.usage.total_tokens
+
+
+if __name__ == "__main__":
+    main()

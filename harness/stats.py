@@ -2,14 +2,14 @@
 
 Sources of the formulas:
 - Wilson score interval: E. B. Wilson, "Probable inference, the law of succession,
-  and statistical inference", JASA 22 (1927); see also Brown, Cai and DasGupta,
-  "Interval estimation for a binomial proportion", Statistical Science 16 (2001).
+  and statistical inference", JASA 22(158), 209-212 (1927), recommended for general use by
+  Brown, Cai and DasGupta, "Interval estimation for a binomial proportion",
+  Statistical Science 16(2), 101-133 (2001).
 - Percentile: linear interpolation between order statistics, definition 7 of
   Hyndman and Fan, "Sample quantiles in statistical packages", The American
-  Statistician 50 (1996); this is also NumPy's default method.
-- Exact McNemar test: the two-sided binomial test of the discordant counts against
-  p = 1/2 (McNemar, Psychometrika 12, 1947; exact form as in Fagerland, Lydersen and
-  Laake, BMC Medical Research Methodology 13:91, 2013).
+  Statistician 50(4), 361-365 (1996). NumPy's default method 'linear' is the same definition.
+- Exact McNemar test: the two-sided binomial test of min(b, c) against Binomial(b + c, 1/2),
+  the form statsmodels documents for `mcnemar(exact=True)`.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ def paired_bootstrap_diff(
 
     Items are resampled with replacement, keeping each (a[i], b[i]) pair together, so the
     interval accounts for the correlation between two models scored on the same items.
-    Intended for 0/1 outcomes (1 = correct), but any numbers work.
+    Intended for 0/1 outcomes (1 = correct), but any numbers work. When every difference
+    is -1, 0 or 1, the resampled counts are drawn from their multinomial distribution, which
+    gives the same distribution at a cost that barely grows with the number of pairs.
 
     Args:
         a, b: paired outcomes of equal, non-zero length.
@@ -114,11 +116,74 @@ def paired_bootstrap_diff(
         raise ValueError(f"confidence={confidence} is invalid; use a value strictly between 0 and 1")
 
     differences = [x - y for x, y in zip(a, b, strict=True)]
-    n = len(differences)
     rng = random.Random(seed)
-    means = [sum(rng.choices(differences, k=n)) / n for _ in range(resamples)]
+    if all(d in (-1, 0, 1) for d in differences):
+        means = _resample_ternary_means(differences, resamples, rng)
+    else:
+        n = len(differences)
+        means = [sum(rng.choices(differences, k=n)) / n for _ in range(resamples)]
     tail = (1.0 - confidence) / 2.0 * 100.0
     return (percentile(means, tail), percentile(means, 100.0 - tail))
+
+
+def _resample_ternary_means(differences: Sequence[float], resamples: int, rng: random.Random) -> list[float]:
+    """Draw bootstrap means of differences that are all -1, 0 or 1.
+
+    Resampling n items with replacement gives multinomial counts of +1 and -1, so two
+    binomial draws replace n index draws per resample. The +1 count is Binomial(n, p_plus).
+    Given that count, the -1 count is Binomial(rest, p_minus / (1 - p_plus)).
+    """
+    n = len(differences)
+    plus = sum(1 for d in differences if d == 1)
+    minus = sum(1 for d in differences if d == -1)
+    p_plus, p_minus = plus / n, minus / n
+    means = []
+    for _ in range(resamples):
+        drawn_plus = _binomial(rng, n, p_plus)
+        rest = n - drawn_plus
+        drawn_minus = _binomial(rng, rest, p_minus / (1.0 - p_plus)) if p_plus < 1.0 else 0
+        means.append((drawn_plus - drawn_minus) / n)
+    return means
+
+
+def _binomial(rng: random.Random, n: int, p: float) -> int:
+    """Draw from Binomial(n, p) by inversion, searching outward from the mode.
+
+    The support is visited in the order mode, mode + 1, mode - 1, mode + 2, ... while one
+    uniform number is compared with the running sum of probabilities. Any fixed visiting
+    order gives an exact draw. Starting at the mode makes the expected number of steps grow
+    with the standard deviation of the distribution instead of its mean.
+    """
+    if n == 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    mode = min(n, math.floor((n + 1) * p))
+    log_mode = (
+        math.lgamma(n + 1) - math.lgamma(mode + 1) - math.lgamma(n - mode + 1)
+        + mode * math.log(p) + (n - mode) * math.log1p(-p)
+    )
+    odds = p / (1.0 - p)
+    u = rng.random() - math.exp(log_mode)
+    if u <= 0.0:
+        return mode
+    up, down = mode, mode
+    pmf_up = pmf_down = math.exp(log_mode)
+    while up < n or down > 0:
+        if up < n:
+            pmf_up *= (n - up) / (up + 1) * odds  # P(k+1) / P(k) = (n - k) / (k + 1) * p / (1 - p)
+            up += 1
+            u -= pmf_up
+            if u <= 0.0:
+                return up
+        if down > 0:
+            pmf_down *= down / (n - down + 1) / odds  # P(k-1) / P(k) = k / (n - k + 1) * (1 - p) / p
+            down -= 1
+            u -= pmf_down
+            if u <= 0.0:
+                return down
+    # Rounding left the probabilities summing to slightly less than u; the mode is the likeliest value.
+    return mode
 
 
 def mcnemar_exact(b: int, c: int) -> float:

@@ -330,7 +330,7 @@ def test_repeats_count_in_groups_not_in_pairs() -> None:
     assert comparison.accuracy_specialized == 1.0
 
 
-def test_same_item_id_in_two_suites_is_two_items() -> None:
+def test_item_ids_scoped_by_suite() -> None:
     samples = [
         make_sample("lawyer", "i1", "correct", suite="legal/a"),
         make_sample("lawyer", "i1", "correct", suite="legal/b"),

@@ -208,3 +208,31 @@ def test_resume_requests_only_missing_samples(tasks_dir: Path, tmp_path: Path) -
         item = re.search(r"Q(\w+):", log.body["messages"][-1]["content"]).group(1)
         model = log.body["model"]
         assert not any(key[0] == model and key[2] == item for key in stored_first)
+
+
+def test_cli_run_prints_summary_and_writes_reports(tasks_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    with FakeOpenAIServer(Script()) as server:
+        config_path = tmp_path / "config.yaml"
+        config_path.write_text(yaml.safe_dump(_config(server.api_base)))
+        env = {**os.environ, "VERTICALBENCH_TASKS_DIR": str(tasks_dir)}
+        completed = subprocess.run(
+            [sys.executable, "-m", "harness.cli", "run", str(config_path), "--output-dir", str(tmp_path / "out")],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+    assert completed.returncode == 0, completed.stderr
+    run_id = re.search(r"run id:\s+(\S+)", completed.stdout).group(1)
+    markdown = (tmp_path / "out" / "reports" / run_id / "report.md").read_text()
+    html = (tmp_path / "out" / "reports" / run_id / "report.html").read_text()
+    assert "legal" in completed.stdout
+    assert "Give Feedback" not in completed.stdout + completed.stderr
+    # The comparison row, from the hand-worked figures above: +50% relative, +25 points, -91.2% cost per 1K tokens.
+    assert "| legal | spec | front | 4 | +50.0% | +25.0 pp" in markdown
+    assert "| -91.2% |" in markdown
+    assert "| legal | spec | $0.00117 | front | $0.0133 | +25.0 pp (75.0% vs 50.0%) |" in markdown
+    assert html.startswith("<!DOCTYPE html>") or html.lower().startswith("<!doctype html>")

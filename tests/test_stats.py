@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
-from harness.stats import mcnemar_exact, paired_bootstrap_diff, percentile, wilson_interval
+from harness.stats import _binomial, mcnemar_exact, paired_bootstrap_diff, percentile, wilson_interval
 
 Z2 = 1.959963984540054**2  # 3.841459
 
@@ -127,6 +128,40 @@ def test_bootstrap_matches_normal_approximation() -> None:
     assert lower == pytest.approx(0.0824, abs=0.025)
     assert upper == pytest.approx(0.3176, abs=0.025)
     assert lower < 0.2 < upper
+
+
+def test_bootstrap_general_values() -> None:
+    # Differences that are not -1, 0 or 1 take the index-resampling path. Differences
+    # [0.5, 0.5, 0.5] have no spread, so every resampled mean is 0.5.
+    assert paired_bootstrap_diff([1.0, 1.0, 1.0], [0.5, 0.5, 0.5]) == (0.5, 0.5)
+
+
+def test_bootstrap_paths_agree() -> None:
+    # Scaling 0/1 outcomes by 0.5 forces the index-resampling path; its interval, scaled
+    # back, matches the multinomial path's up to Monte Carlo error.
+    a = [1] * 30 + [0] * 10 + [1] * 30 + [0] * 30
+    b = [0] * 30 + [1] * 10 + [1] * 30 + [0] * 30
+    fast = paired_bootstrap_diff(a, b, resamples=4000, seed=1)
+    slow = paired_bootstrap_diff([x * 0.5 for x in a], [y * 0.5 for y in b], resamples=4000, seed=2)
+    assert fast[0] == pytest.approx(slow[0] * 2, abs=0.02)
+    assert fast[1] == pytest.approx(slow[1] * 2, abs=0.02)
+
+
+def test_binomial_draws_match_pmf() -> None:
+    # Binomial(5, 0.3): P(k) = C(5, k) 0.3^k 0.7^(5-k) = 0.16807, 0.36015, 0.30870, 0.13230, 0.02835, 0.00243.
+    # With 100,000 draws the standard error of each share is at most 0.0016, so 0.006 is about 4 sigma.
+    rng = random.Random(11)
+    draws = [_binomial(rng, 5, 0.3) for _ in range(100_000)]
+    expected = [0.16807, 0.36015, 0.30870, 0.13230, 0.02835, 0.00243]
+    for k, probability in enumerate(expected):
+        assert draws.count(k) / len(draws) == pytest.approx(probability, abs=0.006)
+
+
+def test_binomial_edge_probabilities() -> None:
+    rng = random.Random(0)
+    assert _binomial(rng, 10, 0.0) == 0
+    assert _binomial(rng, 10, 1.0) == 10
+    assert _binomial(rng, 0, 0.5) == 0
 
 
 def test_bootstrap_is_reproducible() -> None:

@@ -16,8 +16,8 @@ def render_run_reports(run_dir: RunDir, reports_root: Path):  # type: ignore[no-
 
     manifest = run_dir.read_manifest()
     out_dir = reports_root / manifest.run_id
-    paths = render_reports(manifest, run_dir.iter_samples, out_dir)
     aggregates = aggregate(run_dir.iter_samples(), manifest)
+    paths = render_reports(manifest, run_dir.iter_samples, out_dir, aggregates=aggregates)
     return paths, aggregates
 
 

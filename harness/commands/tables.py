@@ -17,14 +17,10 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def money(value: float | None, priced: bool = True) -> str:
-    """Format dollars so small local-compute costs stay readable; 'unpriced' instead of $0."""
-    if not priced:
-        return "unpriced"
-    if value is None:
-        return "n/a"
-    if value == 0 or abs(value) >= 0.01:
-        return f"${value:,.2f}" if abs(value) >= 1 else f"${value:.4f}"
-    return f"${value:.2e}"
+    """Format dollars as the reports do; 'unpriced' instead of $0 for a model without a price."""
+    from harness.report.render import format_money
+
+    return format_money(value) if priced else "unpriced"
 
 
 def percent(value: float | None, digits: int = 1) -> str:

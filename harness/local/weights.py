@@ -159,13 +159,14 @@ def locate_part(part: WeightsPart, search_path: Sequence[str] | None = None) -> 
         raise ModelSetupError(
             f"package '{part.distribution}' has version {dist.version}, expected {part.version}; {fix}"
         )
-    for listed in dist.files or ():
-        if listed.as_posix() == part.path:
-            location = Path(str(dist.locate_file(listed)))
-            if not location.is_file():
-                raise ModelSetupError(f"file {location} of package '{part.distribution}' is missing; {fix}")
-            return location
-    raise ModelSetupError(f"package '{part.distribution}' does not list the file '{part.path}'; {fix}")
+    location = Path(str(dist.locate_file(part.path)))
+    # The importlib_metadata backport, which some dependencies import, drops missing files
+    # from `files`, so a missing file is checked on disk before the listing.
+    if not location.is_file():
+        raise ModelSetupError(f"file {location} of package '{part.distribution}' is missing; {fix}")
+    if not any(listed.as_posix() == part.path for listed in dist.files or ()):
+        raise ModelSetupError(f"package '{part.distribution}' does not list the file '{part.path}'; {fix}")
+    return location
 
 
 def _find_distribution(name: str, search_path: Sequence[str] | None) -> metadata.Distribution | None:

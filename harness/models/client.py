@@ -69,8 +69,16 @@ def resolve_endpoint(model: ModelConfig, api_base: str | None = None, litellm_mo
     return Endpoint(model=model, litellm_model=litellm_model or model.model, api_base=base, api_key=key)
 
 
-def _retryable() -> tuple[type[BaseException], ...]:
+def _litellm():  # type: ignore[no-untyped-def]
+    """Import LiteLLM on first use (it takes seconds) and silence its console banners."""
     import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def _retryable() -> tuple[type[BaseException], ...]:
+    litellm = _litellm()
 
     return (
         litellm.RateLimitError,
@@ -105,7 +113,7 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
 
 async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings) -> CallResult:
     """Call the model once, retrying transient failures up to `settings.retries` times."""
-    import litellm
+    litellm = _litellm()
 
     retryable = _retryable()
     result = CallResult()

@@ -66,6 +66,7 @@ def render_reports(
     appendix_limit: int | None = None,
     resamples: int = 2000,
     seed: int = 0,
+    aggregates: Aggregates | None = None,
 ) -> ReportPaths:
     """Aggregate a run's samples and write `report.md` and `report.html` into out_dir.
 
@@ -78,16 +79,30 @@ def render_reports(
         appendix_limit: maximum samples listed in the HTML appendix; None lists all.
         resamples: bootstrap resamples per comparison.
         seed: bootstrap seed.
+        aggregates: figures the caller already computed with `aggregate`; the factory is
+            then called only once, for the appendix, and resamples and seed are unused.
+
+    Raises:
+        ValueError: the factory returned the same iterator on both calls.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    aggregates = aggregate(samples_iterable_factory(), manifest, resamples=resamples, seed=seed)
+    first_pass = None
+    if aggregates is None:
+        first_pass = samples_iterable_factory()
+        aggregates = aggregate(first_pass, manifest, resamples=resamples, seed=seed)
     context = build_context(manifest, aggregates)
     env = _environment()
     paths = ReportPaths(markdown=out / "report.md", html=out / "report.html")
 
     env.get_template("report.md.j2").stream(**context).dump(str(paths.markdown), encoding="utf-8")
-    appendix = _appendix_rows(samples_iterable_factory(), appendix_limit)
+    second_pass = samples_iterable_factory()
+    if second_pass is first_pass and iter(second_pass) is second_pass:
+        raise ValueError(
+            "samples_iterable_factory returned the same iterator twice, so the appendix would be empty; "
+            "return a new iterable on each call, e.g. a function that reopens the samples file"
+        )
+    appendix = _appendix_rows(second_pass, appendix_limit)
     total = sum(stats.items for stats in aggregates.by_vertical)
     html_context = {
         **context,

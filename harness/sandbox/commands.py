@@ -90,8 +90,11 @@ def _bwrap_argv(program_argv: list[str], workdir: Path, config: SandboxConfig, s
             argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
         else:
             argv += ["--ro-bind", "/dev/null", str(path)]
-    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--", *program_argv]
-    return argv
+    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    # A shell as pid 1 instead of bwrap's own init: bwrap exits without reaping its init,
+    # which would leave a zombie counted against the sandbox user's process limit.
+    script = "\n".join(_run_as_child())
+    return [*argv, "--as-pid-1", "--", _require("sh"), "-c", script, "vb-sandbox-init", *program_argv]
 
 
 @functools.lru_cache(maxsize=8)
@@ -120,8 +123,7 @@ def _unshare_init_script(workdir: Path, config: SandboxConfig, interpreter: str,
 
     It makes the working directory its own writable mount, remounts the world-writable
     directories read-only, hides the hidden paths, then runs the program as the sandbox
-    user. The shell stays the namespace's init, so the program cannot kill its parent
-    and every process left over dies when the shell exits.
+    user as a child of the shell.
     """
     mount = shlex.quote(_require("mount"))
     setpriv = shlex.quote(_require("setpriv"))
@@ -138,14 +140,25 @@ def _unshare_init_script(workdir: Path, config: SandboxConfig, interpreter: str,
         else:
             lines.append(f"{mount} --bind /dev/null {quoted}")
     uid, gid = drop
-    lines += [
-        f"cd {quoted_workdir}",
-        "set +e",
-        f'{setpriv} --reuid={uid} --regid={gid} --clear-groups --no-new-privs -- "$@"',
+    lines += [f"cd {quoted_workdir}", "set +e"]
+    drop_privileges = f"{setpriv} --reuid={uid} --regid={gid} --clear-groups --no-new-privs -- "
+    lines += _run_as_child(drop_privileges)
+    return "\n".join(lines)
+
+
+def _run_as_child(command_prefix: str = "") -> list[str]:
+    """Return shell lines that run "$@" as a child of the shell, which is pid 1.
+
+    The shell stays the init of the new PID namespace: the program cannot kill its
+    parent, and every process left over dies when the shell exits.
+    """
+    return [
+        # The shell exports these itself; the program gets only the harness's variables.
+        "unset OLDPWD PWD",
+        f'{command_prefix}"$@"',
         # An explicit exit keeps the shell from replacing itself with the last command.
         'exit "$?"',
     ]
-    return "\n".join(lines)
 
 
 def _read_only_dirs(workdir: Path) -> list[str]:

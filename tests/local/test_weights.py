@@ -203,6 +203,8 @@ def test_unlisted_file_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, c
     site = tmp_path / "renamed-site"
     for index, data in enumerate(SLICES, start=1):
         _write_distribution(site, f"fake-part{index}", "0.9.0", {f"fake_part{index}/data/other.bin": data})
+        # Present on disk but absent from RECORD, so pip did not install it.
+        (site / f"fake_part{index}" / "data" / f"part{index:02d}.bin").write_bytes(data)
     _register(monkeypatch, _sliced_spec())
 
     with pytest.raises(ModelSetupError) as caught:

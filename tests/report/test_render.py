@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from harness.aggregate import aggregate
 from harness.report import ReportPaths, render_reports
 from harness.report.render import format_money, format_p_value, markdown_cell
 from harness.store.records import ErrorInfo, Manifest, PriceSnapshot, Sample, SuiteSnapshot, Usage
@@ -177,7 +178,7 @@ def test_markdown_vertical_row_frontier(reports: ReportPaths) -> None:
 def test_markdown_unpriced_row_never_shows_zero_dollars(reports: ReportPaths) -> None:
     text = section(reports.markdown.read_text(encoding="utf-8"), "## Results per model and vertical")
     row = table_row(text, "freebie", "legal")
-    # 3 of 4 correct; every money cell says unpriced.
+    # 3 of 4 correct; every money cell shows unpriced.
     assert row[2].startswith("75.0% [")
     assert row[6:11] == ["unpriced"] * 5
     assert "$0" not in " ".join(row)
@@ -333,3 +334,29 @@ def test_format_p_value() -> None:
 def test_markdown_cell_escapes() -> None:
     assert markdown_cell("a|b") == "a\\|b"
     assert markdown_cell("<b>\nx") == "&lt;b&gt; x"
+
+
+def test_factory_returning_one_iterator_is_rejected(tmp_path: Path) -> None:
+    samples = hand_samples()
+    with pytest.raises(ValueError, match="same iterator twice"):
+        render_reports(make_manifest(), lambda: samples, tmp_path)
+
+
+def test_factory_returning_a_list_is_accepted(tmp_path: Path) -> None:
+    samples = list(hand_samples())
+    paths = render_reports(make_manifest(), lambda: samples, tmp_path)
+    assert "RateLimitError" in paths.html.read_text(encoding="utf-8")
+
+
+def test_precomputed_aggregates_read_samples_once(tmp_path: Path) -> None:
+    calls = []
+
+    def factory() -> Iterator[Sample]:
+        calls.append(1)
+        return hand_samples()
+
+    figures = aggregate(hand_samples(), make_manifest())
+    paths = render_reports(make_manifest(), factory, tmp_path, aggregates=figures)
+    assert len(calls) == 1
+    advantage = section(paths.markdown.read_text(encoding="utf-8"), "### Accuracy advantage and cost differential")
+    assert table_row(advantage, "legal", "lawyer", "big")[4] == "+100.0%"

@@ -1,8 +1,8 @@
-"""The suite files under tasks/: they parse, load their data and render every item's prompt.
+"""Check that the suite files under tasks/ parse, load their data and render every item's prompt.
 
-Public suites read the local copy of their data set from the data dir, which defaults to
-``<repo>/../shared/data`` and can be set with $VERTICALBENCH_DATA_DIR; their tests skip when it
-is missing. Starter suites ship their rows beside the suite file and need no data dir.
+Public suites read the local copy of their data set from the data dir: $VERTICALBENCH_DATA_DIR,
+else the `shared/data` folder beside the repository checkout. Their tests skip when it is
+missing. Starter suites ship their rows beside the suite file and need no data dir.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ LEGALBENCH_TASKS = {
     "legal/legalbench-cuad-audit-rights": ("cuad_audit_rights", 300, 6),
 }
 
-# Row counts of the local copies, from the data README and each data set's PROVENANCE.md.
+# Row counts of the local copies of the data sets.
 PUBLIC_ROWS = {
     "code/humaneval": 164,
     "code/mbpp": 257,
@@ -238,7 +238,9 @@ def test_mmlu_prompt_has_five_shots(suite_id, data_dir):
             assert example["subject"] == subject
             assert f"Question: {example['question']}" in prompt
         own_options = "\n".join(f"{letter}. {choice}" for letter, choice in zip("ABCD", item.row["choices"]))
-        assert prompt.endswith(f"Question: {item.row['question']}\n{own_options}"), f"{suite_id} item {item.id}"
+        # The rendered prompt is stripped, so an option's trailing space at the very end goes.
+        own_question = f"Question: {item.row['question']}\n{own_options}".rstrip()
+        assert prompt.endswith(own_question), f"{suite_id} item {item.id}"
 
 
 @pytest.mark.parametrize("suite_id", sorted(LEGALBENCH_TASKS))
