@@ -45,7 +45,9 @@ async def execute(plan: list[PlannedSample], context: ExecutionContext) -> int:
     scoring_slots = asyncio.Semaphore(max(1, os.cpu_count() or 1))
     workers = []
     for model_id, queue in queues.items():
-        concurrency = plan_model(plan, model_id).max_concurrency
+        model = plan_model(plan, model_id)
+        # A local llama.cpp server answers one request at a time; queued requests would only time out.
+        concurrency = 1 if model.local is not None else model.max_concurrency
         for _ in range(min(concurrency, queue.qsize())):
             workers.append(asyncio.create_task(_worker(queue, context, scoring_slots)))
     await asyncio.gather(*workers)
@@ -90,12 +92,15 @@ async def _score(planned: PlannedSample, call: CallResult, context: ExecutionCon
         return score_reply(spec, planned.item, call.reply, call.finish_reason, context.code)
     except Exception as exc:  # a scorer bug on one reply must not end the run
         logger.exception("scoring failed for model %s item %s/%s", planned.model.id, spec.id, planned.item.id)
-        call.error = ErrorInfo(type=f"ScoringError.{type(exc).__name__}", message=str(exc)[:2000])
-        return ScoreResult("error")
+        return ScoreResult("error", details={"scoring_error": {"type": type(exc).__name__, "message": str(exc)[:2000]}})
 
 
 def _to_sample(planned: PlannedSample, call: CallResult, score: ScoreResult, context: ExecutionContext, started_at: str) -> Sample:
     details = dict(score.details)
+    error = call.error
+    scoring_error = details.get("scoring_error")
+    if error is None and scoring_error:
+        error = ErrorInfo(type=f"ScoringError.{scoring_error['type']}", message=scoring_error["message"])
     if call.retries:
         details["retries"] = call.retries
     return Sample(
@@ -113,12 +118,13 @@ def _to_sample(planned: PlannedSample, call: CallResult, score: ScoreResult, con
         usage=call.usage,
         latency_s=call.latency_s,
         attempts=call.attempts,
+        # A reply that failed only in scoring was still a paid call, so it keeps its cost.
         cost_usd=call_cost(call.usage, context.prices[planned.model.id]) if call.error is None else None,
         reference=_jsonable(planned.item.reference),
         extracted=_jsonable(score.extracted),
         score=score.score,
         outcome=score.outcome,  # type: ignore[arg-type]
-        error=call.error,
+        error=error,
         details=details,
         response_model=call.response_model,
         started_at=started_at,

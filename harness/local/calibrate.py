@@ -10,8 +10,11 @@ Throughput comes from two short requests to the running server over plain HTTP,
 timed on the wall clock and counted with the ``usage`` of each reply:
 
 * prompt throughput: a prompt of about 300 tokens with ``max_tokens=1``;
-* generation throughput: a short prompt that asks for a long answer with
+* generation throughput: a short prompt that requests a long answer with
   ``max_tokens=64``, minus the time its prompt takes at the measured prompt rate.
+
+A one-token warm-up request comes first, so the first request after the model
+loads (page faults, buffer allocation) is not timed.
 
 Both timings include the HTTP round trip, and the prompt timing includes the one
 generated token, so the prices are slight over-estimates.
@@ -112,11 +115,12 @@ def _timed_completion(
 def measure_throughput(api_base: str, model_name: str, timeout: float = 300.0) -> Throughput:
     """Measure prompt and generation throughput of a running OpenAI-compatible server.
 
-    Sends three requests in sequence: a one-token warm-up, the long prompt and the long answer.
+    Sends, in sequence, a one-token warm-up, the long prompt and a request for a long
+    answer. When that reply stops before 32 tokens, a second long-answer request replaces it.
 
     Args:
         api_base: base URL ending in ``/v1``, e.g. ``LocalServerHandle.api_base``.
-        model_name: model alias the server answers to.
+        model_name: model alias that the server serves.
         timeout: seconds allowed for each request.
 
     Raises:
@@ -206,7 +210,7 @@ def calibrate_price(
         model_id: model id of the run config.
         compute: hourly rate and its source.
         api_base: base URL ending in ``/v1``.
-        model_name: model alias the server answers to.
+        model_name: model alias that the server serves.
         setup: optional description of the server, e.g. ``LocalServerHandle.setup_summary``.
         timeout: seconds allowed for each calibration request.
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import logging
+import ctypes
 import os
 import signal
 import socket
@@ -37,6 +38,8 @@ from harness.errors import ModelSetupError
 from harness.local.weights import get_spec, prepare_weights
 
 logger = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 _SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 _INSTALL_FIX = "run scripts/setup.sh, or install the extra: pip install -e '.[local]'"
@@ -118,7 +121,7 @@ class LocalServerHandle:
         self.process = process
         """The server process; it leads its own process group."""
         self.model_name = model_name
-        """Model alias the server answers to; LiteLLM calls it as ``openai/<model_name>``."""
+        """Model alias that the server serves; LiteLLM calls it as ``openai/<model_name>``."""
         self.port = port
         self.log_path = log_path
         """File that receives the server's stdout and stderr."""
@@ -201,8 +204,8 @@ def _signal_group(pgid: int, signum: signal.Signals) -> None:
 
 @atexit.register
 def _stop_all_at_exit() -> None:
-    # NOTE: this covers normal exits and uncaught exceptions only; a SIGKILL of the
-    # harness leaves its servers running because they lead their own process groups.
+    # Normal exits and uncaught exceptions; a SIGKILL of the harness is covered by the
+    # parent-death signal each server asks for at start.
     with _running_lock:
         handles = list(_running)
     for handle in handles:
@@ -216,13 +219,13 @@ def start_server(
     startup_timeout: float = 120.0,
     cache: Path | None = None,
 ) -> LocalServerHandle:
-    """Prepare the model's weights, start its server and wait until ``/v1/models`` answers.
+    """Prepare the model's weights, start its server and wait until ``/v1/models`` responds.
 
     Args:
         local: which weights to serve and the thread, context and chat-format settings.
-        model_name: alias the server answers to; defaults to the weights name.
+        model_name: model alias for the server; defaults to the weights name.
         log_dir: directory for the server log (e.g. the run directory); None uses a new temporary directory.
-        startup_timeout: seconds to wait for the server to answer.
+        startup_timeout: seconds to wait for the server to respond.
         cache: cache directory for assembled weights; None uses `harness.local.weights.cache_dir()`.
 
     Returns:
@@ -230,7 +233,7 @@ def start_server(
 
     Raises:
         ModelSetupError: the server software or weights are missing or invalid, or the
-            server exited or did not answer in time; the message includes the log tail.
+            server exited or did not respond in time; the message includes the log tail.
     """
     check_server_installed()
     model_path = prepare_weights(local.weights, cache=cache)
@@ -248,6 +251,10 @@ def start_server(
         except _PortTaken:
             logger.warning("port %d was taken before local server %s bound it (attempt %d)", port, name, attempt)
             continue
+        except BaseException:
+            # Ctrl-C or any other error while waiting must not leave the server running.
+            handle.stop()
+            raise
         logger.info("local server %s ready at %s (pid %d, log %s)", name, handle.api_base, handle.process.pid, log_path)
         return handle
     raise ModelSetupError(
@@ -271,11 +278,21 @@ def _launch(local: LocalServer, name: str, port: int, model_path: Path, log_path
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     handle = LocalServerHandle(process, name, port, log_path, model_path, local, log_offset)
     with _running_lock:
         _running.add(handle)
     return handle
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL the server when the thread that started it dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the exit hook still stops servers on normal exits
 
 
 class _PortTaken(Exception):
@@ -307,7 +324,7 @@ def _wait_until_ready(handle: LocalServerHandle, timeout: float) -> None:
             if time.monotonic() > deadline:
                 handle.stop()
                 raise ModelSetupError(
-                    f"local server {handle.model_name} did not answer {url} within {timeout:.0f} s; "
+                    f"local server {handle.model_name} timed out: {url} did not respond within {timeout:.0f} s; "
                     f"raise the startup timeout on a slow machine. Log {handle.log_path} ends with:\n{handle.log_tail()}"
                 )
             time.sleep(0.2)

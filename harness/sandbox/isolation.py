@@ -16,7 +16,6 @@ logger = logging.getLogger(__name__)
 # Strongest first; "auto" picks the first that works.
 ISOLATIONS = ("bubblewrap", "unshare", "none")
 _PROBE_TIMEOUT_SECONDS = 30
-_PROBE_SHM_BYTES = 1 << 20
 
 
 def detect_isolation(config: SandboxConfig | None = None) -> str:
@@ -64,7 +63,7 @@ def _probe(isolation: str, config: SandboxConfig) -> None:
     interpreter = select_interpreter(config)
     drop = drop_target(config)
     with private_workdir("", owner=drop, temp_root=config.temp_root) as workdir:
-        launch = build_launch(isolation, [interpreter, "-c", "pass"], workdir, config, drop, _PROBE_SHM_BYTES)
+        launch = build_launch(isolation, [interpreter, "-c", "pass"], workdir, config, drop)
         drop_kwargs = {} if launch.drop is None else {"user": launch.drop[0], "group": launch.drop[1], "extra_groups": []}
         try:
             completed = subprocess.run(

@@ -64,17 +64,17 @@ def parse_error_type(stderr: str) -> str | None:
     return None
 
 
-def signal_from_exit(exit_code: int, *, wrapped: bool) -> int | None:
+def signal_from_exit(exit_code: int) -> int | None:
     """Return the signal that ended the program, or None when it exited normally.
 
-    `exit_code` follows `subprocess`: negative for a signal. A wrapper process
-    (bubblewrap's init or the unshare shell) reports a signal N as exit code 128 + N.
-    NOTE: under a wrapper, a program that itself exits with 129..192 is therefore read
-    as killed by a signal.
+    `exit_code` follows `subprocess`, negative for a signal, but the supervisor between
+    the harness and the program reports the program's death by signal N as 128 + N.
+    NOTE: a program that itself exits with a code in 129..128+NSIG is therefore read as
+    killed by a signal.
     """
     if exit_code < 0:
         return -exit_code
-    if wrapped and 128 < exit_code <= 128 + signal.NSIG:
+    if 128 < exit_code < 128 + signal.NSIG:
         return exit_code - 128
     return None
 

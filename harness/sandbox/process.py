@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import select
 import selectors
 import signal
 import subprocess
@@ -14,6 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.sandbox.capture import StreamCapture
+from harness.sandbox.commands import SupervisorKind
+from harness.sandbox.supervisor import (
+    DISCOVERY_POLL_SECONDS,
+    TEARDOWN_SECONDS,
+    Supervisor,
+    make_supervisor,
+    open_pidfd,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +29,6 @@ _READ_CHUNK = 1 << 16
 _DRAIN_GRACE_SECONDS = 2.0
 _POLL_SECONDS = 0.05
 _STRAY_SWEEPS = 50
-# Poll interval while looking for a wrapper's namespace init right after the start.
-_DISCOVERY_POLL_SECONDS = 0.005
-# Time allowed for the kernel to kill and reap every process of a PID namespace.
-_TEARDOWN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def run_process(
     wall_seconds: float,
     stdout: StreamCapture,
     stderr: StreamCapture,
-    namespace_init: bool,
+    supervisor: SupervisorKind,
 ) -> ProcessOutcome:
     """Run `argv` in its own session in `workdir` and kill everything it left behind.
 
@@ -69,9 +72,9 @@ def run_process(
         wall_seconds: Wall-clock limit.
         stdout: Capture for the standard output.
         stderr: Capture for the standard error.
-        namespace_init: Whether the child is a wrapper whose only child is the init of a
-            new PID namespace (bubblewrap, unshare). The run ends only when that init is
-            gone, because the kernel kills the namespace's other processes first.
+        supervisor: Kind of process that `argv` starts; see `Launch.supervisor`. The
+            run ends only when the supervisor is gone, which happens after all the
+            processes under it.
     """
     drop_kwargs = {} if drop is None else {"user": drop[0], "group": drop[1], "extra_groups": []}
     start = time.monotonic()
@@ -89,22 +92,20 @@ def run_process(
     )
     assert proc.stdout is not None and proc.stderr is not None
     drain = _Drain({proc.stdout.fileno(): stdout, proc.stderr.fileno(): stderr})
-    init = _NamespaceInit(proc.pid) if namespace_init else None
+    keeper = make_supervisor(supervisor, proc.pid)
     try:
-        timed_out = _wait_for_exit(proc.pid, drain, start + wall_seconds, init)
+        timed_out = _wait_for_exit(proc.pid, drain, start + wall_seconds, keeper)
         # The group is killed before the leader is reaped: while the leader is a zombie
         # its pid, which is also the group id, cannot be reused by an unrelated process.
         kill_group(proc.pid)
-        if init is not None:
-            init.wait_gone(_TEARDOWN_SECONDS)
+        keeper.wait_gone(TEARDOWN_SECONDS)
         kill_strays(workdir)
         drain.until_closed(time.monotonic() + _DRAIN_GRACE_SECONDS)
     except BaseException:
-        _kill_run(proc.pid, init)
+        _kill_run(proc.pid, keeper)
         raise
     finally:
-        if init is not None:
-            init.close()
+        keeper.close()
         drain.close()
         proc.stdout.close()
         proc.stderr.close()
@@ -167,24 +168,24 @@ class _Drain:
         self._selector.close()
 
 
-def _wait_for_exit(pid: int, drain: _Drain, deadline: float, init: _NamespaceInit | None) -> bool:
-    """Drain output until the process exits; kill it and its namespace at `deadline`.
+def _wait_for_exit(pid: int, drain: _Drain, deadline: float, keeper: Supervisor) -> bool:
+    """Drain output until the process exits; stop the run at `deadline`.
 
     Returns:
         True when the wall-clock limit was reached. The process is left unreaped.
     """
-    pidfd = _open_pidfd(pid)
+    pidfd = open_pidfd(pid)
     if pidfd is not None:
         drain.register_exit_fd(pidfd)
     try:
         while not _has_exited(pid):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                _kill_run(pid, init)
+                _kill_run(pid, keeper)
                 return True
             wait = remaining if pidfd is not None else min(remaining, _POLL_SECONDS)
-            if init is not None and not init.discover():
-                wait = min(wait, _DISCOVERY_POLL_SECONDS)
+            if not keeper.discover():
+                wait = min(wait, DISCOVERY_POLL_SECONDS)
             drain.pump(wait)
         return False
     finally:
@@ -192,85 +193,20 @@ def _wait_for_exit(pid: int, drain: _Drain, deadline: float, init: _NamespaceIni
             os.close(pidfd)
 
 
-def _kill_run(pid: int, init: _NamespaceInit | None) -> None:
-    """Kill the run at its deadline and wait until the wrapper `pid` has exited.
+def _kill_run(pid: int, keeper: Supervisor) -> None:
+    """Stop the run and wait until the started process `pid` has exited.
 
-    The namespace init is killed first, so the wrapper reaps it and then exits; killing
-    the wrapper first would leave the init as a zombie for the host's init to reap, and
-    such zombies still count against the sandbox user's RLIMIT_NPROC.
+    The supervisor is asked first, so that it kills and reaps everything under it and
+    then exits. Killing the whole group at once would leave orphans for the host's init
+    to reap, and until it does, the zombies count against the sandbox user's
+    RLIMIT_NPROC. The group is killed afterwards in case the supervisor did not exit.
     """
-    if init is not None and init.kill():
-        deadline = time.monotonic() + _TEARDOWN_SECONDS
+    if keeper.stop():
+        deadline = time.monotonic() + TEARDOWN_SECONDS
         while not _has_exited(pid) and time.monotonic() < deadline:
-            time.sleep(_DISCOVERY_POLL_SECONDS)
+            time.sleep(DISCOVERY_POLL_SECONDS)
     kill_group(pid)
     os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-
-
-class _NamespaceInit:
-    """The init of the sandbox's PID namespace, found as the only child of the wrapper.
-
-    A pidfd refers to that exact process, so a recycled pid is never signalled.
-    """
-
-    def __init__(self, wrapper_pid: int) -> None:
-        self._children_file = f"/proc/{wrapper_pid}/task/{wrapper_pid}/children"
-        self._pidfd: int | None = None
-        self._searching = True
-
-    def discover(self) -> bool:
-        """Look for the init once; return whether it is known (or can never be)."""
-        if not self._searching:
-            return True
-        try:
-            with open(self._children_file, encoding="ascii") as handle:
-                children = handle.read().split()
-        except OSError:
-            # The wrapper has exited, or this kernel has no children file.
-            self._searching = False
-            return True
-        if children:
-            self._pidfd = _open_pidfd(int(children[0]))
-            self._searching = False
-        return not self._searching
-
-    def kill(self) -> bool:
-        """Send SIGKILL to the init, which makes the kernel kill the whole namespace.
-
-        Returns:
-            Whether the init was known and signalled.
-        """
-        if self._pidfd is None:
-            return False
-        try:
-            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-        except ProcessLookupError:
-            return False
-        return True
-
-    def wait_gone(self, timeout: float) -> None:
-        """Wait until the init has exited, which happens after all its namespace's processes."""
-        if self._pidfd is None:
-            return
-        ready, _, _ = select.select([self._pidfd], [], [], timeout)
-        if not ready:
-            logger.warning("sandbox PID namespace still alive %.0f s after the program ended", timeout)
-
-    def close(self) -> None:
-        if self._pidfd is not None:
-            os.close(self._pidfd)
-            self._pidfd = None
-
-
-def _open_pidfd(pid: int) -> int | None:
-    """Return a pidfd that becomes readable when `pid` exits, or None on kernels without one."""
-    open_pidfd = getattr(os, "pidfd_open", None)
-    if open_pidfd is None:
-        return None
-    try:
-        return open_pidfd(pid)
-    except OSError:
-        return None
 
 
 def _has_exited(pid: int) -> bool:

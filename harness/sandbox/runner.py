@@ -98,7 +98,7 @@ def _run(program: str, limits: SandboxLimits, isolation: str, config: SandboxCon
     stderr = StreamCapture(limits.max_output_bytes)
     with private_workdir(program, owner=drop, temp_root=config.temp_root) as workdir:
         try:
-            launch = build_launch(chosen, [interpreter, "-s", PROGRAM_NAME], workdir, config, drop, limits.max_file_bytes)
+            launch = build_launch(chosen, [interpreter, "-s", PROGRAM_NAME], workdir, config, drop)
         except SandboxUnavailableError as exc:
             return SandboxResult("unavailable", None, None, "", str(exc), 0.0, chosen)
         prefix = prlimit_prefix(limits)
@@ -111,21 +111,20 @@ def _run(program: str, limits: SandboxLimits, isolation: str, config: SandboxCon
             wall_seconds=limits.wall_seconds,
             stdout=stdout,
             stderr=stderr,
-            namespace_init=launch.wrapped,
+            supervisor=launch.supervisor,
         )
-    return _result(outcome, limits, chosen, launch.wrapped, stdout, stderr, token)
+    return _result(outcome, limits, chosen, stdout, stderr, token)
 
 
 def _result(
     outcome: ProcessOutcome,
     limits: SandboxLimits,
     isolation: str,
-    wrapped: bool,
     stdout: StreamCapture,
     stderr: StreamCapture,
     token: str | None,
 ) -> SandboxResult:
-    signal_number = signal_from_exit(outcome.exit_code, wrapped=wrapped)
+    signal_number = signal_from_exit(outcome.exit_code)
     error_type = None
     if signal_number is None and outcome.exit_code != 0 and not outcome.timed_out:
         error_type = parse_error_type(stderr.tail_text())

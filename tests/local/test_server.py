@@ -25,7 +25,7 @@ from harness.local import server
 from harness.local.calibrate import Throughput, calibrate_price, price_from_throughput
 from harness.local.server import LocalServerHandle, build_command, start_server
 
-# Answers GET /v1/models, starts a grandchild that only SIGKILL of the group removes,
+# Responds to GET /v1/models, starts a grandchild that only SIGKILL of the group removes,
 # writes that grandchild's pid to a file and, with "stubborn", ignores SIGTERM.
 FAKE_SERVER = textwrap.dedent(
     """
@@ -54,7 +54,7 @@ def _process_exists(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # A zombie still answers signal 0; it has exited but not been reaped by its parent.
+    # Signal 0 still succeeds for a zombie, which has exited but was not reaped by its parent.
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
@@ -205,7 +205,7 @@ def test_server_not_answering_times_out(monkeypatch: pytest.MonkeyPatch, fake_se
     with pytest.raises(ModelSetupError) as caught:
         start_server(LOCAL, model_name="silent", log_dir=fake_setup, startup_timeout=1.0)
 
-    assert "did not answer" in str(caught.value)
+    assert "timed out" in str(caught.value)
     assert len(pids) == 1
     assert not _process_exists(pids[0])
 

@@ -54,17 +54,15 @@ def test_parse_error_type(stderr: str, expected: str | None) -> None:
     assert parse_error_type(stderr) == expected
 
 
-def test_signal_from_exit_direct_child() -> None:
-    assert signal_from_exit(-9, wrapped=False) == signal.SIGKILL
-    assert signal_from_exit(137, wrapped=False) is None
-    assert signal_from_exit(1, wrapped=False) is None
+def test_signal_from_exit_negative_code() -> None:
+    assert signal_from_exit(-9) == signal.SIGKILL
 
 
-def test_signal_from_exit_wrapped() -> None:
-    assert signal_from_exit(137, wrapped=True) == signal.SIGKILL
-    assert signal_from_exit(128 + signal.SIGXCPU, wrapped=True) == signal.SIGXCPU
-    assert signal_from_exit(1, wrapped=True) is None
-    assert signal_from_exit(0, wrapped=True) is None
+def test_signal_from_exit_supervisor_code() -> None:
+    assert signal_from_exit(137) == signal.SIGKILL
+    assert signal_from_exit(128 + signal.SIGXCPU) == signal.SIGXCPU
+    assert signal_from_exit(1) is None
+    assert signal_from_exit(0) is None
 
 
 @pytest.mark.parametrize(
