@@ -70,7 +70,7 @@ def build_launch(
     if isolation == "unshare":
         return Launch(_unshare_argv(program_argv, workdir, config, drop), None, "namespace-init")
     if isolation == "none":
-        return Launch(_reaper_argv(program_argv), drop, "reaper")
+        return Launch(_reaper_argv(program_argv, drop), None, "reaper")
     raise ValueError(f"unknown isolation {isolation!r}: expected 'bubblewrap', 'unshare' or 'none'")
 
 
@@ -112,9 +112,9 @@ def _bwrap_supports(bwrap: str, option: str) -> bool:
     return option in completed.stdout + completed.stderr
 
 
-def _reaper_argv(program_argv: list[str]) -> list[str]:
-    interpreter = program_argv[0]
-    return [interpreter, "-I", "-c", _reaper_source(), *program_argv]
+def _reaper_argv(program_argv: list[str], drop: tuple[int, int] | None) -> list[str]:
+    drop_argument = "-" if drop is None else f"{drop[0]}:{drop[1]}"
+    return [program_argv[0], "-I", "-c", _reaper_source(), drop_argument, *program_argv]
 
 
 @functools.lru_cache(maxsize=1)

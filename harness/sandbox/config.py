@@ -19,6 +19,11 @@ class SandboxConfig:
             running interpreter when the sandbox user can execute it, else /usr/bin/python3.
         uid: User the program runs as when the harness runs as root.
         gid: Group the program runs as when the harness runs as root.
+        uid_range: (start, stop) of ids for `range`, each used as both uid and gid; when
+            set, it replaces `uid` and `gid`, and each concurrent run in this process
+            takes its own id. Use ids that no account, container or other harness process
+            uses. With one shared uid, RLIMIT_NPROC counts the processes of all concurrent
+            runs together, so a fork bomb in one run makes forks fail in the others.
         hidden_paths: Paths replaced by an empty read-only directory inside the sandbox
             (bubblewrap and unshare only); add the run's results directory here. A path
             that contains the interpreter or the working directory is left visible.
@@ -29,6 +34,7 @@ class SandboxConfig:
     python: str | None = None
     uid: int = NOBODY_ID
     gid: int = NOBODY_ID
+    uid_range: tuple[int, int] | None = None
     hidden_paths: tuple[str, ...] = ("/root", "/home")
     temp_root: str | None = None
 

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import subprocess
 import sys
 
 from harness.sandbox.config import MINIMAL_PATH, SandboxConfig, SandboxUnavailableError
+from harness.sandbox.identity import drop_target
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 _PROBE_TIMEOUT_SECONDS = 30
-
-
-def drop_target(config: SandboxConfig) -> tuple[int, int] | None:
-    """Return the (uid, gid) the program runs as, or None when no privileges are dropped.
-
-    Only root drops privileges: root ignores RLIMIT_NPROC and file permissions, and an
-    unprivileged harness already runs as an ordinary user.
-    """
-    if os.geteuid() != 0:
-        return None
-    return config.uid, config.gid
 
 
 def select_interpreter(config: SandboxConfig) -> str:

@@ -8,7 +8,8 @@ import subprocess
 
 from harness.sandbox.commands import build_launch
 from harness.sandbox.config import SandboxConfig, SandboxUnavailableError, program_env
-from harness.sandbox.interpreter import drop_target, select_interpreter
+from harness.sandbox.identity import drop_target
+from harness.sandbox.interpreter import select_interpreter
 from harness.sandbox.workdir import private_workdir
 
 logger = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ def detect_isolation(config: SandboxConfig | None = None) -> str:
     """Return the strongest isolation that works here: "bubblewrap", "unshare" or "none".
 
     Each candidate is checked by running a trivial program under it once per process.
+    "none" is returned also when no isolation works (for example without a usable
+    interpreter); runs then return `unavailable`.
     """
     config = config or SandboxConfig()
     for name in ISOLATIONS:
@@ -39,8 +42,8 @@ def resolve_isolation(requested: str, config: SandboxConfig) -> str:
             weaker one is never substituted.
     """
     if requested == "auto":
-        return detect_isolation(config)
-    if requested not in ISOLATIONS:
+        requested = detect_isolation(config)
+    elif requested not in ISOLATIONS:
         raise ValueError(f"unknown isolation {requested!r}: expected 'auto' or one of {', '.join(ISOLATIONS)}")
     reason = unavailable_reason(requested, config)
     if reason is not None:

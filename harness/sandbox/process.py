@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import selectors
-import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.sandbox.capture import StreamCapture
+from harness.sandbox.cleanup import kill_group, kill_strays
 from harness.sandbox.commands import SupervisorKind
 from harness.sandbox.supervisor import (
     DISCOVERY_POLL_SECONDS,
@@ -28,7 +28,6 @@ _READ_CHUNK = 1 << 16
 # Time allowed after the program ends for its output pipes to reach end of file.
 _DRAIN_GRACE_SECONDS = 2.0
 _POLL_SECONDS = 0.05
-_STRAY_SWEEPS = 50
 
 
 @dataclass(frozen=True)
@@ -128,12 +127,12 @@ class _Drain:
             os.set_blocking(fd, False)
             self._selector.register(fd, selectors.EVENT_READ, capture)
 
-    @property
-    def is_open(self) -> bool:
-        return bool(self._selector.get_map())
-
     def register_exit_fd(self, fd: int) -> None:
+        """Wake `pump` when `fd`, a pidfd, becomes readable."""
         self._selector.register(fd, selectors.EVENT_READ, None)
+
+    def unregister_exit_fd(self, fd: int) -> None:
+        self._selector.unregister(fd)
 
     def pump(self, timeout: float) -> None:
         """Read whatever arrives within `timeout` seconds."""
@@ -190,6 +189,7 @@ def _wait_for_exit(pid: int, drain: _Drain, deadline: float, keeper: Supervisor)
         return False
     finally:
         if pidfd is not None:
+            drain.unregister_exit_fd(pidfd)
             os.close(pidfd)
 
 
@@ -211,63 +211,3 @@ def _kill_run(pid: int, keeper: Supervisor) -> None:
 
 def _has_exited(pid: int) -> bool:
     return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-
-
-def kill_group(pgid: int) -> None:
-    """Send SIGKILL to every process in group `pgid`; a group with no members is fine."""
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    except PermissionError as exc:
-        logger.warning("could not kill sandbox process group %d: %s", pgid, exc)
-
-
-def kill_strays(workdir: Path) -> int:
-    """Kill processes that belong to the run but left its process group.
-
-    A process belongs to the run when its working directory is inside `workdir` or its
-    initial environment has HOME set to `workdir`. Inside a PID namespace the kernel kills
-    such processes anyway; without one this catches background processes that called
-    setsid(). NOTE: a process that changed both its working directory and its
-    environment (a classic daemon) escapes this check when no PID namespace is used.
-
-    Returns:
-        The number of processes killed.
-    """
-    killed = 0
-    for _ in range(_STRAY_SWEEPS):
-        strays = [pid for pid in _process_ids() if _belongs_to_run(pid, workdir)]
-        if not strays:
-            return killed
-        for pid in strays:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                continue
-            killed += 1
-        time.sleep(_POLL_SECONDS / 5)
-    logger.warning("processes of sandbox run in %s kept appearing after %d sweeps", workdir, _STRAY_SWEEPS)
-    return killed
-
-
-def _process_ids() -> list[int]:
-    own = os.getpid()
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return []
-    return [int(name) for name in names if name.isdigit() and int(name) != own]
-
-
-def _belongs_to_run(pid: int, workdir: Path) -> bool:
-    try:
-        cwd = os.readlink(f"/proc/{pid}/cwd")
-        if cwd == str(workdir) or cwd.startswith(f"{workdir}/"):
-            return True
-        with open(f"/proc/{pid}/environ", "rb") as handle:
-            environ = b"\0" + handle.read()
-    except OSError:
-        # Zombies and processes of other users have no readable cwd or environment.
-        return False
-    return b"\0HOME=" + os.fsencode(workdir) + b"\0" in environ

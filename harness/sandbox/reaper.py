@@ -1,11 +1,14 @@
 """Process supervisor for runs without a PID namespace (isolation "none").
 
 The harness passes this file's source to the sandbox interpreter with `-c`, so it must
-use only the standard library and must not import the harness. It becomes a child
-subreaper, runs the program as its child, and when the program ends (or SIGTERM
-arrives) kills and reaps every process left under it, including ones that called
-setsid(). Its exit status mirrors the program's, with death by signal N reported as
-exit code 128 + N, as a shell reports it.
+use only the standard library and must not import the harness. Arguments: "UID:GID"
+(or "-" to keep the current user) and then the program's command line.
+
+It becomes a child subreaper, runs the program as its child under the given user, and
+when the program ends (or SIGTERM arrives) kills and reaps every process left under it,
+including ones that called setsid(). Running as root while the program does not, it
+cannot be killed by the program. Its exit status mirrors the program's, with death by
+signal N reported as exit code 128 + N, as a shell reports it.
 """
 
 import ctypes
@@ -16,19 +19,31 @@ import time
 
 # From <linux/prctl.h>.
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
 
 
 class Stop(Exception):
     """SIGTERM from the harness: the run is over."""
 
 
-def become_subreaper():
-    """Adopt orphaned descendants, so that they can be killed and reaped here."""
+def prctl(option, value):
+    """Call prctl(2); return whether it succeeded."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        return libc.prctl(option, value, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
+
+
+def drop_privileges(drop):
+    """Switch to "UID:GID" with no supplementary groups; "-" keeps the current user."""
+    if drop != "-":
+        uid, gid = (int(part) for part in drop.split(":"))
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    # setuid programs such as su must not regain privileges for the program.
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
 def children_of(pid):
@@ -94,15 +109,18 @@ def stop(_signum, _frame):
 
 
 def main():
+    drop, program = sys.argv[1], sys.argv[2:]
     signal.signal(signal.SIGTERM, stop)
-    become_subreaper()
+    # Adopt orphaned descendants, so that they can be killed and reaped here.
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
     main_pid = os.fork()
     if main_pid == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
             # Its own process group lets the program be killed without killing this process.
             os.setpgid(0, 0)
-            os.execv(sys.argv[1], sys.argv[1:])
+            drop_privileges(drop)
+            os.execv(program[0], program)
         finally:
             os._exit(127)
     stopped = False

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 
 from harness.sandbox.capture import StreamCapture
 from harness.sandbox.commands import build_launch
 from harness.sandbox.config import SandboxConfig, SandboxUnavailableError, program_env
-from harness.sandbox.interpreter import drop_target, select_interpreter
+from harness.sandbox.identity import run_identity
+from harness.sandbox.interpreter import select_interpreter
 from harness.sandbox.isolation import resolve_isolation
 from harness.sandbox.limits import SandboxLimits, limits_preexec, prlimit_prefix
 from harness.sandbox.outcome import SandboxResult, classify, parse_error_type, signal_from_exit
@@ -89,20 +91,28 @@ def _run(program: str, limits: SandboxLimits, isolation: str, config: SandboxCon
     try:
         chosen = resolve_isolation(isolation, config)
         interpreter = select_interpreter(config)
+        stdout = StreamCapture(limits.max_output_bytes, token.encode() if token else None)
+        stderr = StreamCapture(limits.max_output_bytes)
+        outcome = _execute(program, limits, chosen, interpreter, config, stdout, stderr)
     except SandboxUnavailableError as exc:
-        logger.warning("sandbox run not started: %s", exc)
+        _log_unavailable(str(exc))
         return SandboxResult("unavailable", None, None, "", str(exc), 0.0, isolation)
-    drop = drop_target(config)
-    marker = token.encode() if token else None
-    stdout = StreamCapture(limits.max_output_bytes, marker)
-    stderr = StreamCapture(limits.max_output_bytes)
-    with private_workdir(program, owner=drop, temp_root=config.temp_root) as workdir:
-        try:
-            launch = build_launch(chosen, [interpreter, "-s", PROGRAM_NAME], workdir, config, drop)
-        except SandboxUnavailableError as exc:
-            return SandboxResult("unavailable", None, None, "", str(exc), 0.0, chosen)
+    return _result(outcome, limits, chosen, stdout, stderr, token)
+
+
+def _execute(
+    program: str,
+    limits: SandboxLimits,
+    isolation: str,
+    interpreter: str,
+    config: SandboxConfig,
+    stdout: StreamCapture,
+    stderr: StreamCapture,
+) -> ProcessOutcome:
+    with run_identity(config) as drop, private_workdir(program, owner=drop, temp_root=config.temp_root) as workdir:
+        launch = build_launch(isolation, [interpreter, "-s", PROGRAM_NAME], workdir, config, drop)
         prefix = prlimit_prefix(limits)
-        outcome = run_process(
+        return run_process(
             [*(prefix or []), *launch.argv],
             workdir=workdir,
             env=program_env(str(workdir)),
@@ -113,7 +123,12 @@ def _run(program: str, limits: SandboxLimits, isolation: str, config: SandboxCon
             stderr=stderr,
             supervisor=launch.supervisor,
         )
-    return _result(outcome, limits, chosen, stdout, stderr, token)
+
+
+@functools.lru_cache(maxsize=32)
+def _log_unavailable(message: str) -> None:
+    """Log each distinct reason once, since every later run returns the same result."""
+    logger.warning("sandbox runs not started: %s", message)
 
 
 def _result(
