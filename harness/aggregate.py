@@ -4,26 +4,38 @@ Definitions (the report footnote states the same):
 - accuracy = correct / answered, where answered counts every outcome except `error`.
   `error` marks a provider or harness failure, so it is left out of the denominator and
   counted beside it. `unparseable`, `truncated` and `refused` are failures of the model
-  and count as not correct. The mean is over samples (micro average), not over subtasks.
+  and count as not correct. `accuracy` is the mean over samples, with a Wilson interval.
+- mean over subtasks = the mean of the accuracies of the group's subtasks, each weighing
+  the same. A subtask is a (suite, `Sample.group`) pair, e.g. one MMLU subject; a suite
+  without groups is one subtask. Its interval is `stats.subtask_mean_interval`.
+- pass@k, for items run with several repeats, is the mean over items of the unbiased
+  estimate from the item's answered repeats (`stats.pass_at_k`).
 - cost per 1K tokens = total cost / total tokens * 1000, over the samples that have a cost,
   so the figure reflects the real input/output mix.
 - value per dollar = correct answers per dollar.
 
-Aggregation streams: it reads each sample once and keeps only per-group counters, latency
-lists and one outcome flag per (model, suite, item) for the paired comparisons.
+Aggregation streams: it reads each sample once and keeps only counters per group, subtask
+and item, latency lists, and one outcome flag per (model, suite, item) for the paired comparisons.
+The specialized-against-frontier comparisons are built in `harness.compare.frontier`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from harness.compare.frontier import SIGNIFICANCE_LEVEL, Comparison, compare, compare_pair
 from harness.store.records import OUTCOMES, Manifest, Sample
-from harness.stats import mcnemar_exact, paired_bootstrap_diff, percentile, wilson_interval
+from harness.stats import mean_pass_at_k, percentile, subtask_mean_interval, wilson_interval
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "SIGNIFICANCE_LEVEL", "Aggregates", "Comparison", "GroupStats", "ModelInfo",
+    "aggregate", "compare", "compare_pair", "is_priced", "model_roster",
+]
 
 ItemKey = tuple[str, str]
 """(suite, item_id) of one item."""
@@ -57,6 +69,12 @@ class GroupStats:
     """correct / answered; None when nothing was answered."""
     accuracy_interval: tuple[float, float] | None
     """Wilson 95% interval of the accuracy."""
+    subtasks: int
+    """Subtasks with at least one answered sample."""
+    subtask_accuracy: float | None
+    """Mean over subtasks of their accuracies; None when nothing was answered."""
+    subtask_interval: tuple[float, float] | None
+    """95% interval of the mean over subtasks."""
     outcome_counts: dict[str, int]
     outcome_rates: dict[str, float]
     """Share of each outcome among all samples of the group, `error` included."""
@@ -80,43 +98,20 @@ class GroupStats:
     latency_p50: float | None
     """Median seconds per call."""
     latency_p95: float | None
+    max_repeats: int = 1
+    """Largest number of samples of one item."""
+    pass_at_k: tuple[tuple[int, float], ...] = ()
+    """(k, pass@k) for k = 1 and the smallest answered repeat count of an item, when that is above 1."""
 
     @property
     def total_tokens(self) -> int:
         """Input plus output tokens."""
         return self.input_tokens + self.output_tokens
 
-
-@dataclass(frozen=True)
-class Comparison:
-    """A specialized model against a frontier model on one vertical, on the items both answered."""
-
-    vertical: str
-    specialized: str
-    frontier: str
-    paired_items: int
-    """Items (repeat 0) that both models answered, i.e. neither outcome is `error`."""
-    accuracy_specialized: float | None
-    accuracy_frontier: float | None
-    advantage_points: float | None
-    """(acc_S - acc_F) in percentage points."""
-    advantage_relative: float | None
-    """(acc_S - acc_F) / acc_F as a fraction; None when acc_F = 0."""
-    advantage_interval_points: tuple[float, float] | None
-    """Paired bootstrap 95% interval of acc_S - acc_F, in percentage points."""
-    specialized_only_correct: int
-    """Discordant items that only the specialized model answered correctly."""
-    frontier_only_correct: int
-    mcnemar_p: float | None
-    cost_per_1k_specialized: float | None
-    """From the model's figures on the whole vertical."""
-    cost_per_1k_frontier: float | None
-    cost_differential: float | None
-    """(c_S - c_F) / c_F as a fraction; None when either model is unpriced or c_F = 0."""
-    value_per_dollar_specialized: float | None
-    value_per_dollar_frontier: float | None
-    value_per_dollar_improvement: float | None
-    """vpd_S / vpd_F - 1 as a fraction."""
+    @property
+    def excluded(self) -> int:
+        """Samples left out of the accuracy because their outcome is `error`."""
+        return self.items - self.answered
 
 
 @dataclass(frozen=True)
@@ -152,10 +147,23 @@ class _Tally:
     """Cost of the samples that have both a cost and known tokens, the numerator of cost per 1K tokens."""
     cost_missing: int = 0
     latencies: list[float] = field(default_factory=list)
+    subtasks: dict[str, list[int]] = field(default_factory=dict)
+    """[answered, correct] per subtask."""
+    repeats: dict[ItemKey, list[int]] = field(default_factory=dict)
+    """[samples, answered, correct] per item, over its repeats."""
 
     def add(self, sample: Sample) -> None:
         self.outcomes[sample.outcome] += 1
         answered = sample.outcome != "error"
+        correct = sample.outcome == "correct"
+        per_item = self.repeats.setdefault((sample.suite, sample.item_id), [0, 0, 0])
+        per_item[0] += 1
+        if answered:
+            per_item[1] += 1
+            per_item[2] += correct
+            per_subtask = self.subtasks.setdefault(f"{sample.suite}:{sample.group or ''}", [0, 0])
+            per_subtask[0] += 1
+            per_subtask[1] += correct
         usage = sample.usage
         tokens_known = usage.reported and usage.input_tokens is not None and usage.output_tokens is not None
         if tokens_known:
@@ -256,6 +264,8 @@ def _group_stats(model_id: str, group: str, tally: _Tally, priced: bool) -> Grou
     has_cost = priced and tally.costed > 0
     total_cost = tally.cost if has_cost else None
     latencies = tally.latencies
+    subtask_counts = [(correct_count, answered_count) for answered_count, correct_count in tally.subtasks.values()]
+    subtask_accuracy, subtask_interval = subtask_mean_interval(subtask_counts) if subtask_counts else (None, None)
     return GroupStats(
         model_id=model_id,
         group=group,
@@ -264,6 +274,9 @@ def _group_stats(model_id: str, group: str, tally: _Tally, priced: bool) -> Grou
         correct=correct,
         accuracy=correct / answered if answered else None,
         accuracy_interval=wilson_interval(correct, answered) if answered else None,
+        subtasks=len(subtask_counts),
+        subtask_accuracy=subtask_accuracy,
+        subtask_interval=subtask_interval,
         outcome_counts=dict(tally.outcomes),
         outcome_rates={name: count / items for name, count in tally.outcomes.items()} if items else {},
         input_tokens=tally.input_tokens,
@@ -278,7 +291,25 @@ def _group_stats(model_id: str, group: str, tally: _Tally, priced: bool) -> Grou
         value_per_dollar=_ratio(tally.costed_correct if has_cost else None, total_cost),
         latency_p50=percentile(latencies, 50) if latencies else None,
         latency_p95=percentile(latencies, 95) if latencies else None,
+        max_repeats=max((samples for samples, _, _ in tally.repeats.values()), default=1),
+        pass_at_k=_pass_at_k(tally.repeats),
     )
+
+
+def _pass_at_k(repeats: dict[ItemKey, list[int]]) -> tuple[tuple[int, float], ...]:
+    """Return pass@1 and pass@k at the largest k that every item with an answered repeat supports.
+
+    Items whose repeats all ended in `error` are left out. Nothing is returned when no item
+    has more than one answered repeat, because pass@1 is then the accuracy.
+    """
+    answered = [(count, correct) for _, count, correct in repeats.values() if count > 0]
+    if not answered:
+        return ()
+    largest_k = min(count for count, _ in answered)
+    if max(count for count, _ in answered) < 2:
+        return ()
+    ks = (1,) if largest_k == 1 else (1, largest_k)
+    return tuple((k, mean_pass_at_k(answered, k)) for k in ks)
 
 
 def _ratio(numerator: float | None, denominator: float | None, scale: float = 1.0) -> float | None:
@@ -288,107 +319,3 @@ def _ratio(numerator: float | None, denominator: float | None, scale: float = 1.
     return numerator / denominator * scale
 
 
-def _relative_change(value: float | None, baseline: float | None) -> float | None:
-    """Return value / baseline - 1, or None when either is missing or the baseline is 0."""
-    ratio = _ratio(value, baseline)
-    return None if ratio is None else ratio - 1.0
-
-
-def compare(
-    vertical_stats: Iterable[GroupStats],
-    paired: dict[tuple[str, str], dict[ItemKey, bool | None]],
-    roster: Iterable[ModelInfo],
-    *,
-    resamples: int = 2000,
-    seed: int = 0,
-) -> tuple[Comparison, ...]:
-    """Compare each specialized model with each frontier model on every vertical it targets.
-
-    A pair is compared only when both models have samples on the vertical.
-
-    Args:
-        vertical_stats: per (model, vertical) figures.
-        paired: per (model, vertical), the outcome of each item at repeat 0:
-            True correct, False not correct, None `error`.
-        roster: the models of the run.
-        resamples: bootstrap resamples per comparison.
-        seed: bootstrap seed.
-    """
-    stats = {(s.model_id, s.group): s for s in vertical_stats}
-    comparisons = []
-    for vertical, special, baseline in _candidate_pairs(tuple(roster)):
-        s_stats, f_stats = stats.get((special, vertical)), stats.get((baseline, vertical))
-        if s_stats is None or f_stats is None:
-            logger.debug("no comparison of %s with %s on %s: a model has no samples there", special, baseline, vertical)
-            continue
-        s_items = paired.get((special, vertical), {})
-        f_items = paired.get((baseline, vertical), {})
-        comparisons.append(compare_pair(vertical, s_stats, f_stats, s_items, f_items, resamples=resamples, seed=seed))
-    return tuple(sorted(comparisons, key=lambda c: (c.vertical, c.specialized, c.frontier)))
-
-
-def _candidate_pairs(roster: tuple[ModelInfo, ...]) -> Iterator[tuple[str, str, str]]:
-    """Yield (vertical, specialized id, frontier id) for every vertical a specialized model targets."""
-    frontier = [model.id for model in roster if model.role == "frontier"]
-    for special in roster:
-        if special.role != "specialized":
-            continue
-        for vertical in special.verticals:
-            for baseline in frontier:
-                yield vertical, special.id, baseline
-
-
-def compare_pair(
-    vertical: str,
-    specialized: GroupStats,
-    frontier: GroupStats,
-    specialized_items: dict[ItemKey, bool | None],
-    frontier_items: dict[ItemKey, bool | None],
-    *,
-    resamples: int = 2000,
-    seed: int = 0,
-) -> Comparison:
-    """Compare two models on the items both answered, and their costs on the whole vertical."""
-    common = sorted(
-        key
-        for key, outcome in specialized_items.items()
-        if outcome is not None and frontier_items.get(key) is not None
-    )
-    s_outcomes = [int(bool(specialized_items[key])) for key in common]
-    f_outcomes = [int(bool(frontier_items[key])) for key in common]
-    n = len(common)
-
-    acc_s = acc_f = points = None
-    if n:
-        acc_s, acc_f = sum(s_outcomes) / n, sum(f_outcomes) / n
-        points = (acc_s - acc_f) * 100.0
-    s_only = sum(1 for s, f in zip(s_outcomes, f_outcomes) if s > f)
-    f_only = sum(1 for s, f in zip(s_outcomes, f_outcomes) if f > s)
-    interval = None
-    if n:
-        lower, upper = paired_bootstrap_diff(s_outcomes, f_outcomes, resamples=resamples, seed=seed)
-        interval = (lower * 100.0, upper * 100.0)
-
-    c_s, c_f = specialized.cost_per_1k_tokens, frontier.cost_per_1k_tokens
-    v_s, v_f = specialized.value_per_dollar, frontier.value_per_dollar
-
-    return Comparison(
-        vertical=vertical,
-        specialized=specialized.model_id,
-        frontier=frontier.model_id,
-        paired_items=n,
-        accuracy_specialized=acc_s,
-        accuracy_frontier=acc_f,
-        advantage_points=points,
-        advantage_relative=_relative_change(acc_s, acc_f),
-        advantage_interval_points=interval,
-        specialized_only_correct=s_only,
-        frontier_only_correct=f_only,
-        mcnemar_p=mcnemar_exact(s_only, f_only) if n else None,
-        cost_per_1k_specialized=c_s,
-        cost_per_1k_frontier=c_f,
-        cost_differential=_relative_change(c_s, c_f),
-        value_per_dollar_specialized=v_s,
-        value_per_dollar_frontier=v_f,
-        value_per_dollar_improvement=_relative_change(v_s, v_f),
-    )

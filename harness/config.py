@@ -44,6 +44,8 @@ class PriceConfig(_Strict):
     """US dollars per million cached input tokens read; defaults to the input rate."""
     cache_write_per_million: float | None = Field(default=None, ge=0)
     """US dollars per million cache-write tokens; defaults to the input rate."""
+    reasoning_per_million: float | None = Field(default=None, ge=0)
+    """US dollars per million reasoning tokens; defaults to the output rate."""
     currency: Literal["USD"] = "USD"
     source: str | None = None
     """Where the price comes from: a price page and its date."""
@@ -132,6 +134,9 @@ class RunSettings(_Strict):
     """Retries after a rate limit, server error or timeout (exponential back-off)."""
     code_timeout_s: float = Field(default=10.0, gt=0)
     """Wall-clock limit for running one model-written program."""
+    price_file: str | None = None
+    """A user price file (YAML or JSON, see docs/costs.md) consulted after the models' own `price`
+    and before LiteLLM's price map. A relative path is read from the config file's folder."""
 
 
 class RunConfig(_Strict):
@@ -183,7 +188,16 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{path}: invalid YAML: {exc}. Fix the syntax at the line shown.") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping with 'models' and 'suites', got {type(data).__name__}")
+    _anchor_price_file(data, path.parent)
     return parse_config(data, source=str(path))
+
+
+def _anchor_price_file(data: dict[str, Any], folder: Path) -> None:
+    """Make a relative `run.price_file` relative to the config's folder, as users write it."""
+    run = data.get("run")
+    value = run.get("price_file") if isinstance(run, dict) else None
+    if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+        run["price_file"] = str((folder / value).resolve())
 
 
 def parse_config(data: dict[str, Any], source: str = "<config>") -> RunConfig:

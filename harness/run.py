@@ -17,12 +17,14 @@ from typing import Any, Callable, Iterator
 
 from harness import __version__
 from harness.config import ModelConfig, RunConfig, parse_config
+from harness.costs.price_file import PriceFile, load_price_file
 from harness.costs.prices import resolve_price
 from harness.errors import ConfigError, StoreError
 from harness.executor import ExecutionContext, execute
 from harness.models.client import Endpoint, resolve_endpoint
 from harness.models.secrets import register_secret_env
 from harness.plan import PlannedSample, build_plan
+from harness.registry import index_finished_run
 from harness.scoring.score import CodeSettings
 from harness.store.records import Manifest, PriceSnapshot, Sample, SuiteSnapshot
 from harness.store.run_dir import RunDir, SampleWriter, new_run_id, utc_now
@@ -102,7 +104,8 @@ def _suite_snapshot(suite: LoadedSuite) -> SuiteSnapshot:
 
 
 @contextlib.contextmanager
-def open_endpoints(config: RunConfig, log_dir: Path) -> Iterator[tuple[dict[str, Endpoint], dict[str, PriceSnapshot]]]:
+def open_endpoints(config: RunConfig, log_dir: Path,
+                   price_file: PriceFile | None = None) -> Iterator[tuple[dict[str, Endpoint], dict[str, PriceSnapshot]]]:
     """Start the local models, resolve every endpoint and price, and stop the servers on exit."""
     endpoints: dict[str, Endpoint] = {}
     prices: dict[str, PriceSnapshot] = {}
@@ -110,13 +113,21 @@ def open_endpoints(config: RunConfig, log_dir: Path) -> Iterator[tuple[dict[str,
         for model in config.models:
             if model.local is None:
                 endpoints[model.id] = resolve_endpoint(model)
-                prices[model.id] = resolve_price(model)
+                prices[model.id] = resolve_price(model, price_file)
                 continue
-            endpoints[model.id], prices[model.id] = _start_local(model, log_dir, stack)
+            endpoints[model.id], prices[model.id] = _start_local(model, log_dir, stack, price_file)
         yield endpoints, prices
 
 
-def _start_local(model: ModelConfig, log_dir: Path, stack: contextlib.ExitStack) -> tuple[Endpoint, PriceSnapshot]:
+def load_run_price_file(config: RunConfig, stored: dict[str, PriceSnapshot]) -> PriceFile | None:
+    """Load the config's price file, unless there is none or every model already has a stored price."""
+    if not config.run.price_file or all(model.id in stored for model in config.models):
+        return None
+    return load_price_file(config.run.price_file)
+
+
+def _start_local(model: ModelConfig, log_dir: Path, stack: contextlib.ExitStack,
+                 price_file: PriceFile | None = None) -> tuple[Endpoint, PriceSnapshot]:
     from harness.local.calibrate import calibrate_price
     from harness.local.server import start_server
 
@@ -125,8 +136,9 @@ def _start_local(model: ModelConfig, log_dir: Path, stack: contextlib.ExitStack)
     endpoint = resolve_endpoint(model, api_base=handle.api_base, litellm_model=handle.litellm_model)
     if model.price is not None and model.price.compute is not None:
         price = calibrate_price(model.id, model.price.compute, handle.api_base, model.id, setup=handle.setup_summary)
+        price = price.model_copy(update={"origin": price.origin or "compute"})
     else:
-        price = resolve_price(model)
+        price = resolve_price(model, price_file)
     return endpoint, price
 
 
@@ -134,6 +146,7 @@ def start_run(config: RunConfig, options: RunOptions, results_dir: Path, on_plan
               on_sample: Callable[[Sample], None] | None = None, run_id: str | None = None) -> RunOutcome:
     """Start a new run of the config and return when every sample is stored."""
     check_keys(config)
+    load_run_price_file(config, {})  # a broken price file fails here, before the run folder exists
     suites = load_suites(config, options)
     run_dir = RunDir.create(results_dir, run_id or new_run_id(config.name))
     manifest = Manifest(
@@ -172,14 +185,18 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
     manifest.planned_samples = len(plan)
     if on_plan:
         on_plan(run_dir, len(pending))
-    code = CodeSettings(timeout_s=config.run.code_timeout_s, isolation=options.code_isolation)
+    hidden = tuple(str(path) for path in (run_dir.path.parent.resolve(), options.data_dir) if path)
+    code = CodeSettings(timeout_s=config.run.code_timeout_s, isolation=options.code_isolation, hidden_paths=hidden)
+    price_file = load_run_price_file(config, manifest.prices)
     manifest.status = "running"
     written = 0
     try:
-        with open_endpoints(config, run_dir.path / "logs") as (endpoints, prices):
+        with open_endpoints(config, run_dir.path / "logs", price_file) as (endpoints, prices):
             # Prices stored by an earlier attempt stay: the samples already priced used them.
             manifest.prices = {**prices, **manifest.prices} if manifest.prices else prices
             manifest.sandbox = _sandbox_name(suites, options)
+            if not done and "estimate" not in manifest.cost_analysis:
+                _record_estimate(manifest, pending, run_dir)
             run_dir.write_manifest(manifest)
             with SampleWriter(run_dir) as writer:
                 context = ExecutionContext(run_id=run_dir.run_id, settings=config.run, endpoints=endpoints,
@@ -193,7 +210,20 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
     manifest.status = "finished"
     manifest.finished_at = utc_now()
     run_dir.write_manifest(manifest)
+    index_finished_run(run_dir)
     return RunOutcome(run_dir=run_dir, manifest=manifest, written=written, skipped=len(plan) - len(pending))
+
+
+def _record_estimate(manifest: Manifest, plan: list[PlannedSample], run_dir: RunDir) -> None:
+    """Keep the dry-run estimate of a new run in its manifest, so the report can set it against the actual."""
+    from harness.estimate.estimate import estimate_plan
+    from harness.estimate.history import measured_outputs
+
+    try:
+        history = measured_outputs(run_dir.path.parent, exclude_run=run_dir.run_id)
+        manifest.cost_analysis["estimate"] = estimate_plan(plan, manifest.prices, history).model_dump(mode="json")
+    except Exception:  # an estimate is a report aid; failing to make one must not stop the run
+        logger.warning("could not estimate run %s before it started", run_dir.run_id, exc_info=True)
 
 
 def _sandbox_name(suites: list[LoadedSuite], options: RunOptions) -> str | None:

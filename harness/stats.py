@@ -10,6 +10,16 @@ Sources of the formulas:
   Statistician 50(4), 361-365 (1996). NumPy's default method 'linear' is the same definition.
 - Exact McNemar test: the two-sided binomial test of min(b, c) against Binomial(b + c, 1/2),
   the form statsmodels documents for `mcnemar(exact=True)`.
+- Holm's step-down adjustment: S. Holm, "A simple sequentially rejective multiple test
+  procedure", Scandinavian Journal of Statistics 6(2), 65-70 (1979); the adjusted p-values are
+  the ones statsmodels returns from `multipletests(method="holm")`.
+- Mean over subtasks: the stratified mean with equal weights and its variance
+  sum_g p_g (1 - p_g) / n_g / G^2 (W. G. Cochran, "Sampling Techniques", 3rd ed., Wiley 1977,
+  chapter 5). The interval is the Wilson interval at the effective sample size
+  p (1 - p) / variance, the "modified Wilson" interval of Korn and Graubard (1998) that
+  SAS PROC SURVEYFREQ documents for survey estimates.
+- pass@k: the unbiased estimator 1 - C(n - c, k) / C(n, k) of M. Chen et al., "Evaluating
+  Large Language Models Trained on Code", arXiv:2107.03374 (2021).
 """
 
 from __future__ import annotations
@@ -46,14 +56,18 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
         raise ValueError(f"invalid counts for a proportion: successes={successes}, n={n}; need 0 <= successes <= n")
     if n == 0:
         return (math.nan, math.nan)
-    p = successes / n
+    return _wilson_bounds(successes / n, float(n), z, at_zero=successes == 0, at_one=successes == n)
+
+
+def _wilson_bounds(p: float, n: float, z: float, *, at_zero: bool, at_one: bool) -> tuple[float, float]:
+    """Return the Wilson interval of a proportion p observed on n trials; n need not be whole."""
     z2 = z * z
     denominator = 1.0 + z2 / n
     center = (p + z2 / (2 * n)) / denominator
     half_width = (z / denominator) * math.sqrt(p * (1.0 - p) / n + z2 / (4 * n * n))
     # At p = 0 or p = 1 the center and half width are equal up to rounding; pin the exact bound.
-    lower = 0.0 if successes == 0 else max(0.0, center - half_width)
-    upper = 1.0 if successes == n else min(1.0, center + half_width)
+    lower = 0.0 if at_zero else max(0.0, center - half_width)
+    upper = 1.0 if at_one else min(1.0, center + half_width)
     return (lower, upper)
 
 
@@ -204,3 +218,100 @@ def mcnemar_exact(b: int, c: int) -> float:
     tail = sum(math.comb(n, k) for k in range(min(b, c) + 1))
     # Integer true division is correctly rounded, so large n neither overflows nor loses the tail.
     return min(1.0, (2 * tail) / (2**n))
+
+
+def subtask_mean_interval(counts: Sequence[tuple[int, int]], z: float = Z_95) -> tuple[float, tuple[float, float]]:
+    """Compute the mean over subtasks of their accuracies, with a 95% interval of that mean.
+
+    Each subtask weighs 1/G whatever its size. The variance of the estimate is the stratified
+    sum V = sum_g p_g (1 - p_g) / n_g / G^2. The interval is the Wilson interval of the mean at
+    the effective sample size n_eff = p (1 - p) / V, capped at the number of items n so that the
+    interval is never narrower than a simple random sample of all items would give. When V is 0
+    (every subtask at 0% or 100%), n_eff is n. With one subtask the result is the Wilson interval
+    of that subtask, because then n_eff = n exactly.
+
+    Args:
+        counts: (correct, answered) of each subtask; every subtask needs answered >= 1.
+        z: standard normal quantile; the default gives a two-sided 95% interval.
+
+    Returns:
+        (mean, (lower, upper)), all fractions.
+
+    Raises:
+        ValueError: counts is empty, or a subtask has no answered item or invalid counts.
+    """
+    if not counts:
+        raise ValueError("the mean over subtasks needs at least one subtask with an answered item")
+    for correct, answered in counts:
+        if answered < 1 or not 0 <= correct <= answered:
+            raise ValueError(
+                f"invalid subtask counts correct={correct}, answered={answered}; need 0 <= correct <= answered and answered >= 1"
+            )
+    groups = len(counts)
+    shares = [correct / answered for correct, answered in counts]
+    mean = sum(shares) / groups
+    variance = sum(p * (1.0 - p) / answered for p, (_, answered) in zip(shares, counts)) / groups**2
+    items = sum(answered for _, answered in counts)
+    effective = min(float(items), mean * (1.0 - mean) / variance) if variance > 0 else float(items)
+    at_zero = all(correct == 0 for correct, _ in counts)
+    at_one = all(correct == answered for correct, answered in counts)
+    return mean, _wilson_bounds(mean, effective, z, at_zero=at_zero, at_one=at_one)
+
+
+def holm_adjust(p_values: Sequence[float]) -> list[float]:
+    """Adjust p-values for multiple tests with Holm's step-down method.
+
+    With the m p-values sorted as p(1) <= ... <= p(m), the adjusted value of p(i) is
+    max over j <= i of min(1, (m - j + 1) p(j)). Rejecting every hypothesis whose adjusted
+    value is below alpha controls the family-wise error rate at alpha. Results keep the
+    order of the input.
+
+    Raises:
+        ValueError: a p-value is outside [0, 1] or not a number.
+    """
+    for p in p_values:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p-value {p} is invalid; p-values lie in [0, 1]")
+    count = len(p_values)
+    order = sorted(range(count), key=lambda index: p_values[index])
+    adjusted = [0.0] * count
+    running = 0.0
+    for rank, index in enumerate(order):
+        # The running maximum keeps the adjusted values in the same order as the raw ones.
+        running = max(running, min(1.0, (count - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Estimate pass@k of one item from n samples of which c are correct, without bias.
+
+    The estimate is 1 - C(n - c, k) / C(n, k): one minus the chance that k samples drawn
+    without replacement from the n are all wrong. It is 1 when fewer than k samples are wrong.
+
+    Raises:
+        ValueError: k > n, because n samples cannot estimate pass@k for a larger k;
+            or n < 1, k < 1, or c outside [0, n].
+    """
+    if n < 1 or k < 1:
+        raise ValueError(f"pass@k needs n >= 1 samples and k >= 1, got n={n}, k={k}")
+    if not 0 <= c <= n:
+        raise ValueError(f"correct count c={c} is invalid for n={n} samples; need 0 <= c <= n")
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples of the item, but it has {n}; use k <= {n} or run more repeats")
+    if n - c < k:
+        return 1.0
+    # Integer true division is correctly rounded, so large n neither overflows nor loses precision.
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def mean_pass_at_k(items: Sequence[tuple[int, int]], k: int) -> float:
+    """Average pass@k over items given as (samples, correct) pairs.
+
+    Raises:
+        ValueError: items is empty, or any item fails the checks of `pass_at_k`
+            (in particular an item with fewer than k samples).
+    """
+    if not items:
+        raise ValueError("pass@k over no items is undefined; pass at least one item")
+    return sum(pass_at_k(n, c, k) for n, c in items) / len(items)

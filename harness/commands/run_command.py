@@ -8,7 +8,6 @@ from typing import Callable
 
 import click
 from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from harness.commands.report_command import render_run_reports
 from harness.commands.tables import format_table, money, percent
@@ -58,23 +57,10 @@ def run_command(config_path: Path | None, limit: int | None, suite_patterns: lis
                 output_dir: Path, resume_id: str | None, code_isolation: str,
                 add_file_log: Callable[[Path], logging.Handler]) -> None:
     """Start or resume a run, render its reports and print a summary."""
-    from harness.run import RunOptions, resume_run, start_run
-
     results_dir = output_dir / "results"
     progress = _Progress(add_file_log)
     try:
-        with logging_redirect_tqdm():
-            if resume_id:
-                if config_path is not None:
-                    click.echo("note: --resume uses the config stored with the run; the CONFIG argument is ignored", err=True)
-                outcome = resume_run(results_dir, resume_id, progress.on_plan, progress.on_sample)
-            else:
-                if config_path is None:
-                    raise ConfigError("missing CONFIG: pass a run config such as configs/demo.yaml, or --resume RUN_ID")
-                config = load_config(config_path)
-                options = RunOptions(limit=limit, suites=suite_patterns,
-                                     data_dir=str(data_dir.resolve()) if data_dir else None, code_isolation=code_isolation)
-                outcome = start_run(config, options, results_dir, progress.on_plan, progress.on_sample)
+        outcome = _start_or_resume(config_path, limit, suite_patterns, data_dir, results_dir, resume_id, code_isolation, progress)
     except KeyboardInterrupt:
         progress.close()
         click.secho("interrupted: finished samples are stored; continue with --resume RUN_ID", fg="yellow", err=True)
@@ -92,6 +78,22 @@ def run_command(config_path: Path | None, limit: int | None, suite_patterns: lis
     click.echo(f"samples:  {outcome.written} new, {outcome.skipped} already stored")
     click.echo("")
     click.echo(summary_table(aggregates, manifest))
+
+
+def _start_or_resume(config_path: Path | None, limit: int | None, suite_patterns: list[str], data_dir: Path | None,
+                     results_dir: Path, resume_id: str | None, code_isolation: str, progress: _Progress):  # type: ignore[no-untyped-def]
+    from harness.run import RunOptions, resume_run, start_run
+
+    if resume_id:
+        if config_path is not None:
+            click.echo("note: --resume uses the config stored with the run; the CONFIG argument is ignored", err=True)
+        return resume_run(results_dir, resume_id, progress.on_plan, progress.on_sample)
+    if config_path is None:
+        raise ConfigError("missing CONFIG: pass a run config such as configs/demo.yaml, or --resume RUN_ID")
+    config = load_config(config_path)
+    options = RunOptions(limit=limit, suites=suite_patterns,
+                         data_dir=str(data_dir.resolve()) if data_dir else None, code_isolation=code_isolation)
+    return start_run(config, options, results_dir, progress.on_plan, progress.on_sample)
 
 
 def summary_table(aggregates, manifest) -> str:  # type: ignore[no-untyped-def]

@@ -6,9 +6,7 @@ numbers. The HTML template autoescapes every value, and model text is never mark
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +14,27 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from harness.aggregate import Aggregates, Comparison, GroupStats, ModelInfo, aggregate
+from harness.aggregate import SIGNIFICANCE_LEVEL, Aggregates, Comparison, GroupStats, ModelInfo, aggregate
+from harness.report.formatting import (
+    SIGNIFICANT_MARK,
+    format_accuracy,
+    format_count_share,
+    format_delta,
+    format_money,
+    format_p_value,
+    format_percent,
+    format_rate,
+    format_seconds,
+    format_subtask_accuracy,
+    markdown_cell,
+    plain_text,
+    shorten,
+    signed_percent_or,
+)
 from harness.store.records import Manifest, PriceSnapshot, Sample, SuiteSnapshot
+
+__all__ = ["ReportPaths", "build_context", "environment", "format_money", "format_p_value", "markdown_cell",
+           "price_text", "render_reports"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +46,23 @@ NOT_PRICED_RATIO = "n/a (unpriced)"
 
 DEFINITIONS: tuple[str, ...] = (
     "Accuracy = correct / answered. Answered counts every outcome except `error` (a provider or "
-    "harness failure), which is left out of the denominator and shown in its own column. "
-    "`unparseable`, `truncated` and `refused` replies count as not correct. The mean is over samples, "
-    "not over subtasks, and the 95% interval is the Wilson score interval of that proportion.",
+    "harness failure), which is left out of the denominator and counted in the Excluded column. "
+    "`unparseable`, `truncated` and `refused` replies count as not correct. The mean over items is over samples, "
+    "and its 95% interval is the Wilson score interval of that proportion.",
+    "Mean over subtasks = the mean of the accuracies of the subtasks (a suite, or one group of a suite such as "
+    "an MMLU subject), each weighing the same. Its 95% interval is the Wilson interval at the effective sample "
+    "size p(1 - p) / V, where V = sum of p_g(1 - p_g) / n_g over subtasks, divided by the squared number of "
+    "subtasks, capped at the number of items.",
     "Outcome rates are shares of all samples of the group, `error` included.",
+    "pass@k (items run with several repeats) is the mean over items of 1 - C(n - c, k) / C(n, k), with n answered "
+    "repeats of which c are correct (Chen et al. 2021). It is shown for k = 1 and for the largest k that every item supports.",
     "Accuracy advantage is computed on the items (repeat 0) that both models answered. "
     "Absolute advantage = acc_S - acc_F in percentage points (pp). Relative advantage = (acc_S - acc_F) / acc_F, "
     "undefined when acc_F = 0.",
     "The 95% interval of the absolute advantage is a paired percentile bootstrap over those items. "
-    "The p-value is the two-sided exact McNemar test on the items that exactly one of the two models answered correctly.",
+    "The p-value is the two-sided exact McNemar test on the items that exactly one of the two models answered correctly. "
+    "Holm p adjusts it by Holm's step-down method across the verticals compared for the same pair of models. "
+    f"A difference marked {SIGNIFICANT_MARK} has a Holm p below {SIGNIFICANCE_LEVEL}.",
     "Cost per 1K tokens = total cost / total tokens (input, cached input, cache writes, output and reasoning) x 1000, "
     "over the model's samples on the whole vertical that have a cost, so it reflects the real input/output mix. "
     "Cost differential = (c_S - c_F) / c_F.",
@@ -47,6 +72,12 @@ DEFINITIONS: tuple[str, ...] = (
     "A model without a price is shown as unpriced, never as $0, and every ratio against it as n/a (unpriced). "
     "Samples whose token usage was not reported have no cost; their count is shown and they are left out of cost figures.",
     "Latency p50 and p95 are percentiles, by linear interpolation, of the wall-clock seconds of the successful call.",
+)
+
+
+SIGNIFICANCE_NOTE = (
+    f"Differences marked {SIGNIFICANT_MARK} are significant: their McNemar p, Holm-adjusted across the "
+    f"verticals of the same model pair, is below {SIGNIFICANCE_LEVEL}."
 )
 
 
@@ -92,7 +123,7 @@ def render_reports(
         first_pass = samples_iterable_factory()
         aggregates = aggregate(first_pass, manifest, resamples=resamples, seed=seed)
     context = build_context(manifest, aggregates)
-    env = _environment()
+    env = environment()
     paths = ReportPaths(markdown=out / "report.md", html=out / "report.html")
 
     env.get_template("report.md.j2").stream(**context).dump(str(paths.markdown), encoding="utf-8")
@@ -116,7 +147,8 @@ def render_reports(
     return paths
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
+    """Return the Jinja environment of the report templates, with autoescaping on for HTML."""
     # Escaping is on for every template except Markdown, so a new template is safe by default.
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -130,13 +162,6 @@ def _environment() -> Environment:
     return env
 
 
-def markdown_cell(value: Any) -> str:
-    """Escape a value for a Markdown table cell: pipes, angle brackets and line breaks."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
-
-
 def build_context(manifest: Manifest, aggregates: Aggregates) -> dict[str, Any]:
     """Build the template variables shared by both reports, with every number formatted."""
     return {
@@ -145,10 +170,13 @@ def build_context(manifest: Manifest, aggregates: Aggregates) -> dict[str, Any]:
         "suites": [_suite_row(suite) for suite in manifest.suites.values()],
         "vertical_rows": [_group_row(stats) for stats in aggregates.by_vertical],
         "suite_rows": [_group_row(stats) for stats in aggregates.by_suite],
+        "excluded": _excluded_text(aggregates.by_vertical),
+        "pass_rows": [_pass_row(stats) for stats in aggregates.by_suite if stats.pass_at_k],
         "advantage_rows": [_advantage_row(c, aggregates) for c in aggregates.comparisons],
         "cost_rows": [_cost_row(c, aggregates) for c in aggregates.comparisons],
         "value_rows": [_value_row(c, aggregates) for c in aggregates.comparisons],
         "uncompared": _uncompared_verticals(aggregates),
+        "significance_note": SIGNIFICANCE_NOTE,
         "definitions": DEFINITIONS,
     }
 
@@ -214,8 +242,10 @@ def _group_row(stats: GroupStats) -> dict[str, str]:
         "model": stats.model_id,
         "group": stats.group,
         "accuracy": format_accuracy(stats.accuracy, stats.accuracy_interval),
+        "subtask_accuracy": format_subtask_accuracy(stats.subtask_accuracy, stats.subtask_interval, stats.subtasks),
         "item_count": f"{stats.items:,}",
         "answered": f"{stats.answered:,}",
+        "excluded": format_count_share(stats.excluded, stats.items),
         "tokens": _tokens_text(stats),
         "total_cost": _total_cost_text(stats),
         "per_1k": _money_cell(stats, stats.cost_per_1k_tokens),
@@ -224,7 +254,26 @@ def _group_row(stats: GroupStats) -> dict[str, str]:
         "per_dollar": _money_cell(stats, stats.value_per_dollar, formatter=format_rate),
         "p50": format_seconds(stats.latency_p50),
         "p95": format_seconds(stats.latency_p95),
-        **{name: format_percent(rates.get(name)) for name in ("unparseable", "truncated", "refused", "error")},
+        **{name: format_percent(rates.get(name)) for name in ("unparseable", "truncated", "refused")},
+    }
+
+
+def _excluded_text(by_vertical: tuple[GroupStats, ...]) -> str:
+    """Say how many samples ended in `error` and so were left out of every accuracy."""
+    parts = [f"{stats.model_id} on {stats.group}: {stats.excluded:,}" for stats in by_vertical if stats.excluded]
+    if not parts:
+        return "No sample ended in `error`, so every sample counts in the accuracy figures."
+    total = sum(stats.excluded for stats in by_vertical)
+    subject = "1 sample ended in `error` and is" if total == 1 else f"{total:,} samples ended in `error` and are"
+    return f"{subject} excluded from accuracy ({'; '.join(parts)})."
+
+
+def _pass_row(stats: GroupStats) -> dict[str, str]:
+    return {
+        "model": stats.model_id,
+        "group": stats.group,
+        "repeats": f"{stats.max_repeats:,}",
+        "values": ", ".join(f"pass@{k} {format_percent(value)}" for k, value in stats.pass_at_k),
     }
 
 
@@ -255,15 +304,16 @@ def _money_cell(stats: GroupStats | None, value: float | None, formatter: Callab
 def _advantage_row(comparison: Comparison, aggregates: Aggregates) -> dict[str, str]:
     c = comparison
     no_items = c.paired_items == 0
-    relative = "n/a (no common items)" if no_items else _signed_percent_or(c.advantage_relative, "n/a (frontier accuracy 0)")
+    relative = "n/a (no common items)" if no_items else signed_percent_or(c.advantage_relative, "n/a (frontier accuracy 0)")
     return {
         "vertical": c.vertical,
         "specialized": c.specialized,
         "frontier": c.frontier,
         "item_count": f"{c.paired_items:,}",
         "relative": relative,
-        "absolute": "n/a" if no_items else format_points(c.advantage_points, c.advantage_interval_points),
+        "absolute": "n/a" if no_items else format_delta(c.advantage_points, c.advantage_interval_points, c.significant),
         "p": format_p_value(c.mcnemar_p),
+        "p_holm": format_p_value(c.mcnemar_p_holm),
         "cost_differential": _pair_ratio(c, aggregates, c.cost_differential),
     }
 
@@ -275,7 +325,7 @@ def _cost_row(comparison: Comparison, aggregates: Aggregates) -> dict[str, str]:
     delta = "n/a (no common items)"
     if c.paired_items:
         delta = (
-            f"{format_points(c.advantage_points, None)} "
+            f"{format_delta(c.advantage_points, c.advantage_interval_points, c.significant)} "
             f"({format_percent(c.accuracy_specialized)} vs {format_percent(c.accuracy_frontier)})"
         )
     return {
@@ -308,7 +358,7 @@ def _pair_ratio(comparison: Comparison, aggregates: Aggregates, value: float | N
         stats = aggregates.vertical_stats(model_id, comparison.vertical)
         if stats is None or not stats.priced:
             return NOT_PRICED_RATIO
-    return _signed_percent_or(value, "n/a")
+    return signed_percent_or(value, "n/a")
 
 
 def _uncompared_verticals(aggregates: Aggregates) -> list[str]:
@@ -326,8 +376,8 @@ def _appendix_rows(samples: Iterable[Sample], limit: int | None) -> Iterator[dic
             "item": sample.item_id if sample.repeat == 0 else f"{sample.item_id} (repeat {sample.repeat})",
             "model": sample.model_id,
             "outcome": sample.outcome,
-            "extracted": _plain(sample.extracted),
-            "reference": _plain(sample.reference),
+            "extracted": plain_text(sample.extracted),
+            "reference": plain_text(sample.reference),
             "reply": _reply_text(sample),
         }
 
@@ -337,80 +387,4 @@ def _reply_text(sample: Sample) -> str:
         if sample.error is not None:
             return f"[error] {sample.error.type}: {sample.error.message}"[:REPLY_CHARS]
         return ""
-    if len(sample.reply) <= REPLY_CHARS:
-        return sample.reply
-    return sample.reply[:REPLY_CHARS] + f"… [{len(sample.reply) - REPLY_CHARS:,} more characters]"
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-# --- number formatting ---------------------------------------------------------------
-
-
-def format_money(value: float | None) -> str:
-    """Format US dollars with 3 significant digits below $1, so local-compute costs stay readable.
-
-    Examples: 1234.5 -> '$1,234.50', 0.5 -> '$0.50', 0.0013333 -> '$0.00133', 0.000012 -> '$0.000012'.
-    """
-    if value is None:
-        return "n/a"
-    if value == 0:
-        return "$0.00"
-    magnitude = abs(value)
-    if magnitude >= 1:
-        return f"{'-' if value < 0 else ''}${magnitude:,.2f}"
-    decimals = max(2, 2 - math.floor(math.log10(magnitude)))
-    digits = f"{magnitude:.{decimals}f}".rstrip("0")
-    whole, _, fraction = digits.partition(".")
-    return f"{'-' if value < 0 else ''}${whole}.{fraction.ljust(2, '0')}"
-
-
-def format_rate(value: float) -> str:
-    """Format correct answers per dollar."""
-    return f"{value:,.1f}" if value >= 10 else f"{value:.3g}"
-
-
-def format_percent(fraction: float | None) -> str:
-    """Format a fraction as a percentage with one decimal, e.g. 0.6667 -> '66.7%'."""
-    return "n/a" if fraction is None else f"{fraction * 100:.1f}%"
-
-
-def _signed_percent_or(fraction: float | None, missing: str) -> str:
-    return missing if fraction is None else f"{fraction * 100:+,.1f}%"
-
-
-def format_accuracy(accuracy: float | None, interval: tuple[float, float] | None) -> str:
-    """Format an accuracy with its interval, e.g. '66.7% [20.8, 93.9]'."""
-    if accuracy is None:
-        return "n/a (nothing answered)"
-    if interval is None:
-        return format_percent(accuracy)
-    return f"{accuracy * 100:.1f}% [{interval[0] * 100:.1f}, {interval[1] * 100:.1f}]"
-
-
-def format_points(points: float | None, interval: tuple[float, float] | None) -> str:
-    """Format a difference in percentage points, e.g. '+33.3 pp [+0.0, +66.7]'."""
-    if points is None:
-        return "n/a"
-    text = f"{points:+.1f} pp"
-    if interval is not None:
-        text += f" [{interval[0]:+.1f}, {interval[1]:+.1f}]"
-    return text
-
-
-def format_p_value(p: float | None) -> str:
-    """Format a p-value with 3 decimals, or in scientific notation below 0.001."""
-    if p is None:
-        return "n/a"
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
-
-
-def format_seconds(value: float | None) -> str:
-    """Format seconds with 2 decimals."""
-    return "n/a" if value is None else f"{value:.2f}"
+    return shorten(sample.reply, REPLY_CHARS)

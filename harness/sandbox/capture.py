@@ -10,7 +10,7 @@ ERROR_TAIL_BYTES = 8192
 class StreamCapture:
     """Keep the start and the end of a byte stream within a fixed budget.
 
-    The first half of the budget holds the start of the stream and the second half a
+    The first half of the budget keeps the start of the stream and the second half a
     rolling window of its end. The whole stream is also searched for one marker, so a
     marker printed after megabytes of output is still found.
     """

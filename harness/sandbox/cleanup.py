@@ -15,7 +15,7 @@ _SWEEP_PAUSE_SECONDS = 0.01
 
 
 def kill_group(pgid: int) -> None:
-    """Send SIGKILL to every process in group `pgid`; a group with no members is fine."""
+    """Send SIGKILL to every process in group `pgid`, which may have no members left."""
     try:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
@@ -28,10 +28,11 @@ def kill_strays(workdir: Path) -> int:
     """Kill processes that belong to the run but left its process group.
 
     A process belongs to the run when its working directory is inside `workdir` or its
-    initial environment has HOME set to `workdir`. Inside a PID namespace the kernel kills
-    such processes anyway; without one this catches background processes that called
-    setsid(). NOTE: a process that changed both its working directory and its
-    environment (a classic daemon) escapes this check when no PID namespace is used.
+    initial environment has HOME set to `workdir`. Normally the supervisor has killed
+    them all already. This is the fallback for a supervisor that was killed itself, which
+    only a program running as the harness's own user can do under isolation "none".
+    NOTE: in that case a process that changed both its working directory and its
+    environment (a classic daemon) escapes this check.
 
     Returns:
         The number of processes killed.

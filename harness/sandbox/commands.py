@@ -17,8 +17,8 @@ from harness.sandbox.config import SandboxConfig, SandboxUnavailableError
 
 logger = logging.getLogger(__name__)
 
-# Directories that an unprivileged user can usually write to; the unshare fallback
-# remounts them read-only because it cannot build a fresh read-only root as bwrap does.
+# Directories that an unprivileged user can usually write to. The unshare fallback
+# remounts them read-only, because it does not build a read-only root as bwrap does.
 WORLD_WRITABLE_DIRS = ("/tmp", "/var/tmp", "/run/lock", "/dev/shm")
 
 
@@ -36,8 +36,8 @@ class Launch:
         argv: Command line, without the resource-limit prefix.
         drop: (uid, gid) that `subprocess.Popen` switches to before exec, or None.
         supervisor: "namespace-init" when the started process is a wrapper whose only
-            child is the init of a new PID namespace; "reaper" when the started process is
-            `harness.sandbox.reaper`.
+            child is the init of a new PID namespace. "reaper" when the started process is
+            `harness.sandbox.reaper` itself.
     """
 
     argv: list[str]
@@ -87,8 +87,8 @@ def _bwrap_argv(program_argv: list[str], workdir: Path, config: SandboxConfig) -
     if _bwrap_supports(bwrap, "--disable-userns"):
         argv.append("--disable-userns")
     argv += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev"]
-    # The new /dev, /dev/shm included, is a tmpfs that would take writes in memory
-    # outside RLIMIT_AS; read-only, it matches the unshare fallback.
+    # The new /dev, /dev/shm included, is a tmpfs that would store writes in memory
+    # outside RLIMIT_AS. Read-only, it also matches the unshare fallback.
     argv += ["--remount-ro", "/dev", "--proc", "/proc"]
     for path in hidden_paths(config, program_argv[0], workdir):
         if path.is_dir():
@@ -168,7 +168,7 @@ def _run_as_child(command_prefix: str = "") -> list[str]:
     parent, and every process left over dies when the shell exits.
     """
     return [
-        # The shell exports these itself; the program gets only the harness's variables.
+        # The shell exports these itself, but the program gets only the harness's variables.
         "unset OLDPWD PWD",
         f'{command_prefix}"$@"',
         # An explicit exit keeps the shell from replacing itself with the last command.
@@ -179,7 +179,7 @@ def _run_as_child(command_prefix: str = "") -> list[str]:
 def _read_only_dirs(workdir: Path) -> list[str]:
     candidates = [*WORLD_WRITABLE_DIRS, str(workdir.parent)]
     unique = dict.fromkeys(os.path.realpath(path) for path in candidates)
-    return [path for path in unique if os.path.isdir(path) and Path(path) != workdir]
+    return [path for path in unique if os.path.isdir(path)]
 
 
 def hidden_paths(config: SandboxConfig, interpreter: str, workdir: Path) -> list[Path]:
@@ -197,7 +197,7 @@ def hidden_paths(config: SandboxConfig, interpreter: str, workdir: Path) -> list
     return result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _warn_kept_visible(path: Path) -> None:
     """Log once per path that a hidden path stays visible."""
     logger.warning("not hiding %s in the sandbox: it contains the interpreter or the working directory", path)

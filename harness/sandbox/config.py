@@ -19,9 +19,9 @@ class SandboxConfig:
             running interpreter when the sandbox user can execute it, else /usr/bin/python3.
         uid: User the program runs as when the harness runs as root.
         gid: Group the program runs as when the harness runs as root.
-        uid_range: (start, stop) of ids for `range`, each used as both uid and gid; when
-            set, it replaces `uid` and `gid`, and each concurrent run in this process
-            takes its own id. Use ids that no account, container or other harness process
+        uid_range: (start, stop) of ids as for `range`, each used as both uid and gid.
+            When set, it replaces `uid` and `gid`, and each concurrent run in this
+            process takes its own id. Use ids that no account, container or other harness process
             uses. With one shared uid, RLIMIT_NPROC counts the processes of all concurrent
             runs together, so a fork bomb in one run makes forks fail in the others.
         hidden_paths: Paths replaced by an empty read-only directory inside the sandbox
@@ -44,7 +44,7 @@ class SandboxUnavailableError(RuntimeError):
 
 
 def program_env(workdir: str) -> dict[str, str]:
-    """Return the complete environment of a sandboxed program; nothing else is inherited."""
+    """Return the complete environment of a sandboxed program, which inherits nothing else."""
     return {
         "PATH": MINIMAL_PATH,
         "LANG": "C.UTF-8",

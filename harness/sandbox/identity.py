@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from harness.sandbox.config import SandboxConfig
 
@@ -59,3 +60,10 @@ def _acquire(candidates: range) -> int:
                     _uids_in_use.add(uid)
                     return uid
             _lock.wait()
+
+
+def popen_identity(drop: tuple[int, int] | None) -> dict[str, Any]:
+    """Return the `subprocess.Popen` arguments that switch to `drop` with no supplementary groups."""
+    if drop is None:
+        return {}
+    return {"user": drop[0], "group": drop[1], "extra_groups": []}

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from harness.sandbox.config import MINIMAL_PATH, SandboxConfig, SandboxUnavailableError
-from harness.sandbox.identity import drop_target
+from harness.sandbox.identity import drop_target, popen_identity
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,8 @@ def select_interpreter(config: SandboxConfig) -> str:
     """Return the interpreter for sandboxed programs.
 
     An interpreter under /root, such as a pyenv build, cannot be executed by the
-    unprivileged sandbox user, so the running interpreter is used only when that user can
-    start it; otherwise the system interpreter is tried.
+    unprivileged sandbox user. So the running interpreter is used only when that user can
+    start it, and the system interpreter is tried next.
 
     Raises:
         SandboxUnavailableError: When no candidate starts as the sandbox user.
@@ -42,7 +42,6 @@ def select_interpreter(config: SandboxConfig) -> str:
 @functools.lru_cache(maxsize=16)
 def _starts_as(interpreter: str, target: tuple[int, int] | None) -> bool:
     """Check that `interpreter` starts and imports its standard library as `target`."""
-    drop = {} if target is None else {"user": target[0], "group": target[1], "extra_groups": []}
     try:
         completed = subprocess.run(
             [interpreter, "-c", "import encodings, json"],
@@ -53,7 +52,7 @@ def _starts_as(interpreter: str, target: tuple[int, int] | None) -> bool:
             stderr=subprocess.DEVNULL,
             timeout=_PROBE_TIMEOUT_SECONDS,
             check=False,
-            **drop,
+            **popen_identity(target),
         )
     except (OSError, subprocess.SubprocessError) as exc:
         logger.debug("interpreter %s cannot start as %s: %s", interpreter, target, exc)

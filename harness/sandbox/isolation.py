@@ -8,13 +8,13 @@ import subprocess
 
 from harness.sandbox.commands import build_launch
 from harness.sandbox.config import SandboxConfig, SandboxUnavailableError, program_env
-from harness.sandbox.identity import drop_target
+from harness.sandbox.identity import drop_target, popen_identity
 from harness.sandbox.interpreter import select_interpreter
 from harness.sandbox.workdir import private_workdir
 
 logger = logging.getLogger(__name__)
 
-# Strongest first; "auto" picks the first that works.
+# Strongest first, because "auto" picks the first that works.
 ISOLATIONS = ("bubblewrap", "unshare", "none")
 _PROBE_TIMEOUT_SECONDS = 30
 
@@ -67,7 +67,6 @@ def _probe(isolation: str, config: SandboxConfig) -> None:
     drop = drop_target(config)
     with private_workdir("", owner=drop, temp_root=config.temp_root) as workdir:
         launch = build_launch(isolation, [interpreter, "-c", "pass"], workdir, config, drop)
-        drop_kwargs = {} if launch.drop is None else {"user": launch.drop[0], "group": launch.drop[1], "extra_groups": []}
         try:
             completed = subprocess.run(
                 launch.argv,
@@ -79,7 +78,7 @@ def _probe(isolation: str, config: SandboxConfig) -> None:
                 timeout=_PROBE_TIMEOUT_SECONDS,
                 start_new_session=True,
                 check=False,
-                **drop_kwargs,
+                **popen_identity(launch.drop),
             )
         except (OSError, subprocess.SubprocessError) as exc:
             raise SandboxUnavailableError(f"test run failed: {exc}") from exc

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
-# RLIMIT_CPU sends SIGXCPU at the soft limit; the hard limit, this many seconds later,
+# RLIMIT_CPU sends SIGXCPU at the soft limit. The hard limit, this many seconds later,
 # sends SIGKILL to a program that ignores or handles SIGXCPU.
 CPU_HARD_GRACE_SECONDS = 1
 
@@ -55,7 +55,7 @@ def clamp_to_host(resource_id: int, soft: int, hard: int) -> tuple[int, int]:
     """Lower a requested (soft, hard) pair to the hard limit this process has.
 
     An unprivileged process cannot raise its hard limit, so asking for more than the
-    host allows would make setrlimit fail; the host's hard limit is used instead.
+    host allows would make setrlimit fail. The host's hard limit is used instead.
     """
     host_hard = resource.getrlimit(resource_id)[1]
     if host_hard == resource.RLIM_INFINITY:

@@ -9,7 +9,7 @@ from typing import Literal
 
 SandboxStatus = Literal["passed", "failed", "error", "timeout", "oom", "killed", "unavailable"]
 
-# The last line of a traceback is "Name: message" or a bare "Name", at column 0;
+# The last line of a traceback is "Name: message" or a bare "Name", at column 0, and
 # exceptions outside builtins carry their module path ("pkg.mod.Name").
 _EXCEPTION_LINE = re.compile(r"([A-Za-z_][\w.]*)(?::(?: .*)?)?")
 _FRAME_LINE = re.compile(r'^\s*File ".*", line \d+')
@@ -89,9 +89,14 @@ def classify(
 ) -> SandboxStatus:
     """Return the status for a finished program.
 
-    Order: a wall-clock timeout or a CPU limit signal is `timeout`; MemoryError is `oom`;
-    any other signal is `killed`; exit code 0 is `passed`; AssertionError is `failed`;
-    any other non-zero exit is `error`.
+    The first rule that matches decides:
+
+    1. a wall-clock timeout, SIGXCPU, or SIGKILL after the CPU limit: `timeout`
+    2. MemoryError: `oom`
+    3. any other signal: `killed`
+    4. exit code 0: `passed`
+    5. AssertionError: `failed`
+    6. any other non-zero exit code: `error`
     """
     if timed_out:
         return "timeout"

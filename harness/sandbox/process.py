@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.sandbox.capture import StreamCapture
 from harness.sandbox.cleanup import kill_group, kill_strays
 from harness.sandbox.commands import SupervisorKind
+from harness.sandbox.identity import popen_identity
 from harness.sandbox.supervisor import (
     DISCOVERY_POLL_SECONDS,
     TEARDOWN_SECONDS,
@@ -63,19 +64,18 @@ def run_process(
 
     Args:
         argv: Command line.
-        workdir: Working directory; a process whose working directory or HOME is inside it
-            counts as part of the run and is killed at the end.
+        workdir: Working directory. A process whose working directory or HOME is inside
+            it counts as part of the run and is killed at the end.
         env: Complete environment of the child.
         drop: (uid, gid) to switch to before exec, or None.
         preexec_fn: Function run in the child before exec, or None.
         wall_seconds: Wall-clock limit.
         stdout: Capture for the standard output.
         stderr: Capture for the standard error.
-        supervisor: Kind of process that `argv` starts; see `Launch.supervisor`. The
+        supervisor: Kind of process that `argv` starts, as in `Launch.supervisor`. The
             run ends only when the supervisor is gone, which happens after all the
             processes under it.
     """
-    drop_kwargs = {} if drop is None else {"user": drop[0], "group": drop[1], "extra_groups": []}
     start = time.monotonic()
     proc = subprocess.Popen(
         argv,
@@ -87,7 +87,7 @@ def run_process(
         start_new_session=True,
         close_fds=True,
         preexec_fn=preexec_fn,
-        **drop_kwargs,
+        **popen_identity(drop),
     )
     assert proc.stdout is not None and proc.stderr is not None
     drain = _Drain({proc.stdout.fileno(): stdout, proc.stderr.fileno(): stderr})
@@ -156,7 +156,7 @@ class _Drain:
         while self._has_pipes():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                logger.warning("sandbox output pipe still open after the program ended; output may be incomplete")
+                logger.warning("sandbox output pipe still open after the program ended, so output may be incomplete")
                 return
             self.pump(min(remaining, _POLL_SECONDS))
 
@@ -168,7 +168,7 @@ class _Drain:
 
 
 def _wait_for_exit(pid: int, drain: _Drain, deadline: float, keeper: Supervisor) -> bool:
-    """Drain output until the process exits; stop the run at `deadline`.
+    """Drain output until the process exits, and stop the run at `deadline`.
 
     Returns:
         True when the wall-clock limit was reached. The process is left unreaped.

@@ -27,7 +27,7 @@ class Stop(Exception):
 
 
 def prctl(option, value):
-    """Call prctl(2); return whether it succeeded."""
+    """Call prctl(2) and return whether it succeeded."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(option, value, 0, 0, 0) == 0
@@ -36,7 +36,7 @@ def prctl(option, value):
 
 
 def drop_privileges(drop):
-    """Switch to "UID:GID" with no supplementary groups; "-" keeps the current user."""
+    """Switch to "UID:GID" with no supplementary groups, or keep the current user for "-"."""
     if drop != "-":
         uid, gid = (int(part) for part in drop.split(":"))
         os.setgroups([])

@@ -38,10 +38,10 @@ def run_program(
         isolation: "auto" for the strongest available, or "bubblewrap", "unshare" or
             "none". A named isolation that does not work here gives an `unavailable`
             result instead of a weaker isolation.
-        config: Host settings; None uses `SandboxConfig()`.
+        config: Host settings, or None for `SandboxConfig()`.
 
     Returns:
-        The result; `passed` means exit code 0.
+        The result, where `passed` means exit code 0.
 
     Raises:
         ValueError: For an unknown isolation name.
@@ -65,7 +65,7 @@ def run_tests(
     removed from the returned stdout.
 
     NOTE: a program written to forge the check can read the token from its own source
-    file; the check catches early exits, not deliberate cheating.
+    file. The check catches early exits, not deliberate cheating.
 
     Args:
         solution: Python source of the solution.
@@ -87,7 +87,9 @@ def compose_test_program(solution: str, tests: str, token: str) -> str:
     return f"{solution}\n\n{tests}\n\n{check}"
 
 
-def _run(program: str, limits: SandboxLimits, isolation: str, config: SandboxConfig, token: str | None) -> SandboxResult:
+def _run(
+    program: str, limits: SandboxLimits, isolation: str, config: SandboxConfig, token: str | None
+) -> SandboxResult:
     try:
         chosen = resolve_isolation(isolation, config)
         interpreter = select_interpreter(config)

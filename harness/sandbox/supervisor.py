@@ -20,10 +20,10 @@ class Supervisor(Protocol):
     """The process between the harness and the program that outlives every other one."""
 
     def discover(self) -> bool:
-        """Look for the supervisor once; return whether the search is over."""
+        """Look for the supervisor once and return whether the search is over."""
 
     def stop(self) -> bool:
-        """Ask the supervisor to kill everything under it; return whether it was asked."""
+        """Ask the supervisor to kill everything under it and return whether it was asked."""
 
     def wait_gone(self, timeout: float) -> None:
         """Wait up to `timeout` seconds for the supervisor to exit."""

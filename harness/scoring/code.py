@@ -11,7 +11,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from harness.scoring.score import ScoreResult
+    from harness.sandbox import SandboxConfig
+    from harness.scoring.score import CodeSettings, ScoreResult
     from harness.suites.items import Item
     from harness.suites.spec import SuiteSpec
 
@@ -50,7 +51,19 @@ def build_program(code: str, prompt: str | None, entry_point: str | None) -> str
     return prompt + code
 
 
-def score_code(spec: SuiteSpec, item: Item, reply: str, *, timeout_s: float, isolation: str) -> ScoreResult:
+# Each concurrent program runs as its own unprivileged uid from this range, so one program's
+# fork bomb cannot use up the process limit of the others. No account on a normal system uses them.
+SANDBOX_UIDS = (640000, 640256)
+
+
+def sandbox_config(hidden_paths: tuple[str, ...]) -> SandboxConfig:
+    """Return the sandbox settings for scoring: default hidden folders plus the run's own."""
+    from harness.sandbox import SandboxConfig
+
+    return SandboxConfig(uid_range=SANDBOX_UIDS, hidden_paths=SandboxConfig().hidden_paths + hidden_paths)
+
+
+def score_code(spec: SuiteSpec, item: Item, reply: str, settings: CodeSettings) -> ScoreResult:
     """Run the item's tests against the code in the reply."""
     from harness.sandbox import SandboxLimits, run_tests
     from harness.scoring.score import ScoreResult
@@ -63,8 +76,10 @@ def score_code(spec: SuiteSpec, item: Item, reply: str, *, timeout_s: float, iso
     if code is None:
         return ScoreResult("unparseable", None, {"reason": "no code found in the reply"})
     program = build_program(code, prompt, entry_point)
+    timeout_s = settings.timeout_s
     limits = SandboxLimits(wall_seconds=timeout_s, cpu_seconds=max(1, int(timeout_s)))
-    result = run_tests(program, str(item.reference), limits=limits, isolation=isolation)
+    config = sandbox_config(settings.hidden_paths)
+    result = run_tests(program, str(item.reference), limits=limits, isolation=settings.isolation, config=config)
     details = {
         "sandbox_status": result.status,
         "error_type": result.error_type,

@@ -49,6 +49,8 @@ class CodeSettings:
 
     timeout_s: float = 10.0
     isolation: str = "auto"
+    hidden_paths: tuple[str, ...] = ()
+    """Folders the program must not see, beyond the sandbox defaults (the results and data dirs)."""
 
 
 def score_reply(spec: SuiteSpec, item: Item, reply: str | None, finish_reason: str | None, code: CodeSettings = CodeSettings()) -> ScoreResult:
@@ -73,7 +75,7 @@ def _dispatch(spec: SuiteSpec, item: Item, reply: str, code: CodeSettings) -> Sc
     if spec.scorer == "numeric":
         return _score_numeric(spec, item, reply)
     if spec.scorer == "code":
-        return score_code(spec, item, reply, timeout_s=code.timeout_s, isolation=code.isolation)
+        return score_code(spec, item, reply, code)
     if spec.scorer == "ifeval":
         return score_ifeval(item, reply)
     raise ValueError(f"unknown scorer {spec.scorer!r}")

@@ -28,6 +28,10 @@ class Usage(BaseModel):
     """Hidden reasoning tokens, billed as output."""
     reported: bool = True
     """False when the provider returned no usage; the token counts are then unknown, not zero."""
+    convention: str | None = None
+    """How the provider's totals were split, e.g. 'prompt includes cache; completion includes reasoning'."""
+    raw: dict[str, Any] | None = None
+    """The usage block as LiteLLM returned it, numeric fields only, so no text can carry a secret."""
 
     @property
     def total_tokens(self) -> int:
@@ -109,6 +113,14 @@ class PriceSnapshot(BaseModel):
     as_of: str | None = None
     detail: str | None = None
     """How the price was derived, e.g. the measured throughput of a local model."""
+    reasoning_per_million: float | None = None
+    """US dollars per million reasoning tokens; None bills them at the output rate."""
+    origin: str | None = None
+    """Which source supplied the price: 'config', 'price_file', 'litellm', 'compute' or 'unpriced'."""
+    price_key: str | None = None
+    """The key the price was found under: the config's model id or model string, or the LiteLLM map key."""
+    litellm_version: str | None = None
+    """LiteLLM version whose bundled price map supplied the price."""
 
 
 class SuiteSnapshot(BaseModel):
@@ -148,3 +160,7 @@ class Manifest(BaseModel):
     started_at: str
     finished_at: str | None = None
     status: Literal["running", "finished", "interrupted"] = "running"
+    cost_analysis: dict[str, Any] = Field(default_factory=dict)
+    """Cost inputs kept with the run for its report: 'estimate' (the dry-run estimate made before
+    the first call), 'roi' and 'readiness' (the last inputs of those commands), 'repriced' (set on
+    a repriced copy: the price file and the original prices)."""

@@ -158,10 +158,12 @@ def test_markdown_vertical_row_specialized(reports: ReportPaths) -> None:
     text = section(reports.markdown.read_text(encoding="utf-8"), "## Results per model and vertical")
     # 2 correct of 3 answered (i4 is an error); Wilson (0.2077, 0.9385). 450 tokens cost $0.0006,
     # so $0.0006 / 450 * 1000 = $0.00133 per 1K, $0.0002 per item, $0.0003 per correct, 3,333.3 correct per $.
-    # Latencies [1, 2, 3]: p50 2.00, p95 2.90. One error in four samples: 25.0%.
+    # Latencies [1, 2, 3]: p50 2.00, p95 2.90. One error in four samples is excluded: 1 (25.0%).
+    # One suite without groups is one subtask, so the mean over subtasks is the same figure.
     assert table_row(text, "lawyer", "legal") == [
-        "lawyer", "legal", "66.7% [20.8, 93.9]", "4", "3", "450 (300 in / 150 out)", "$0.0006",
-        "$0.00133", "$0.0002", "$0.0003", "3,333.3", "2.00", "2.90", "0.0%", "0.0%", "0.0%", "25.0%",
+        "lawyer", "legal", "66.7% [20.8, 93.9]", "66.7% [20.8, 93.9] over 1 subtask", "4", "3", "1 (25.0%)",
+        "450 (300 in / 150 out)", "$0.0006", "$0.00133", "$0.0002", "$0.0003", "3,333.3", "2.00", "2.90",
+        "0.0%", "0.0%", "0.0%",
     ]
 
 
@@ -170,9 +172,15 @@ def test_markdown_vertical_row_frontier(reports: ReportPaths) -> None:
     # 2 of 4 correct, Wilson (0.1500, 0.8500). 800 tokens for $0.016: $0.02 per 1K, 125.0 correct per $.
     # Latencies [4, 5, 6, 7]: p50 5.50, p95 at h = 2.85 -> 6.85.
     assert table_row(text, "big", "legal") == [
-        "big", "legal", "50.0% [15.0, 85.0]", "4", "4", "800 (400 in / 400 out)", "$0.016",
-        "$0.02", "$0.004", "$0.008", "125.0", "5.50", "6.85", "0.0%", "0.0%", "0.0%", "0.0%",
+        "big", "legal", "50.0% [15.0, 85.0]", "50.0% [15.0, 85.0] over 1 subtask", "4", "4", "0 (0.0%)",
+        "800 (400 in / 400 out)", "$0.016", "$0.02", "$0.004", "$0.008", "125.0", "5.50", "6.85",
+        "0.0%", "0.0%", "0.0%",
     ]
+
+
+def test_markdown_states_excluded_samples(reports: ReportPaths) -> None:
+    text = section(reports.markdown.read_text(encoding="utf-8"), "## Results per model and vertical")
+    assert "1 sample ended in `error` and is excluded from accuracy (lawyer on legal: 1)." in text
 
 
 def test_markdown_unpriced_row_never_shows_zero_dollars(reports: ReportPaths) -> None:
@@ -180,7 +188,7 @@ def test_markdown_unpriced_row_never_shows_zero_dollars(reports: ReportPaths) ->
     row = table_row(text, "freebie", "legal")
     # 3 of 4 correct; every money cell shows unpriced.
     assert row[2].startswith("75.0% [")
-    assert row[6:11] == ["unpriced"] * 5
+    assert row[8:13] == ["unpriced"] * 5
     assert "$0" not in " ".join(row)
 
 
@@ -188,7 +196,7 @@ def test_markdown_suite_table(reports: ReportPaths) -> None:
     text = reports.markdown.read_text(encoding="utf-8")
     row = table_row(section(text, "## Results per model and suite"), "lawyer", SUITE)
     assert row[2] == "66.7% [20.8, 93.9]"
-    assert row[7] == "$0.00133"
+    assert row[9] == "$0.00133"
     suite = table_row(section(text, "## Suites"), SUITE)
     assert suite[2] == "4"
     assert suite[5] == "`abababababab`"
@@ -197,14 +205,19 @@ def test_markdown_suite_table(reports: ReportPaths) -> None:
 def test_markdown_advantage_table(reports: ReportPaths) -> None:
     text = section(reports.markdown.read_text(encoding="utf-8"), "### Accuracy advantage and cost differential")
     # lawyer vs big on i1-i3 (i4 is the lawyer's error): 2/3 against 1/3, +33.3 pp, relative +100.0%.
-    # Discordant counts b = 1 (i2), c = 0: p = min(1, 2 * 1/2) = 1.000.
+    # Discordant counts b = 1 (i2), c = 0: p = min(1, 2 * 1/2) = 1.000, and Holm over the one
+    # vertical of the pair leaves it at 1.000, so the difference is not marked.
+    # The paired differences are [0, 1, 0]: a resample of 3 items has a mean of 0, 1/3, 2/3 or 1,
+    # and the 2.5th and 97.5th percentiles of 2000 resamples are 0 and 1 (the all-zero and
+    # all-one resamples each have probability (2/3)^3 = 0.30 and (1/3)^3 = 0.037).
     # Cost differential ($0.0013333 - $0.02) / $0.02 = -93.3%.
     row = table_row(text, "legal", "lawyer", "big")
     assert row[3] == "3"
     assert row[4] == "+100.0%"
-    assert row[5].startswith("+33.3 pp [")
+    assert row[5] == "+33.3 pp [+0.0, +100.0]"
     assert row[6] == "1.000"
-    assert row[7] == "-93.3%"
+    assert row[7] == "1.000"
+    assert row[8] == "-93.3%"
 
 
 def test_markdown_advantage_against_unpriced(reports: ReportPaths) -> None:
@@ -216,17 +229,18 @@ def test_markdown_advantage_against_unpriced(reports: ReportPaths) -> None:
     assert row[4] == "+50.0%"
     assert row[5].startswith("+25.0 pp [")
     assert row[6] == "1.000"
-    assert row[7] == "n/a (unpriced)"
+    assert row[8] == "n/a (unpriced)"
 
 
 def test_markdown_cost_table(reports: ReportPaths) -> None:
     text = section(reports.markdown.read_text(encoding="utf-8"), "### Cost of each option")
     assert table_row(text, "legal", "lawyer") == [
-        "legal", "lawyer", "$0.00133", "big", "$0.02", "+33.3 pp (66.7% vs 33.3%)",
+        "legal", "lawyer", "$0.00133", "big", "$0.02", "+33.3 pp [+0.0, +100.0] (66.7% vs 33.3%)",
     ]
-    assert table_row(text, "legal", "freebie") == [
-        "legal", "freebie", "unpriced", "big", "$0.02", "+25.0 pp (75.0% vs 50.0%)",
-    ]
+    freebie = table_row(text, "legal", "freebie")
+    assert freebie[:5] == ["legal", "freebie", "unpriced", "big", "$0.02"]
+    assert freebie[5].startswith("+25.0 pp [")
+    assert freebie[5].endswith("] (75.0% vs 50.0%)")
 
 
 def test_markdown_value_table(reports: ReportPaths) -> None:

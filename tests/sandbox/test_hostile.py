@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox import SandboxLimits, run_program, run_tests
+from harness.sandbox import SandboxConfig, SandboxLimits, run_program, run_tests
 from tests.sandbox.conftest import assert_nothing_left
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +24,11 @@ SHORT = SandboxLimits(wall_seconds=2, cpu_seconds=10)
 # Wall-clock bound for a run with SHORT limits; generous so a loaded CI machine passes.
 UPPER_BOUND_SECONDS = 20
 PRINT_HOME = "import os, sys\nprint(os.environ['HOME'], flush=True)\n"
+# Fork bombs run as a uid unique to this test process, because RLIMIT_NPROC counts per
+# uid. As uid 65534, a bomb would make forks fail in any other test suite that runs
+# sandboxes on this machine at the same time.
+BOMB_ID = 2_000_000_000 + os.getpid()
+BOMB_CONFIG = SandboxConfig(uid=BOMB_ID, gid=BOMB_ID)
 
 
 def home_of(stdout: str) -> str:
@@ -33,7 +38,7 @@ def home_of(stdout: str) -> str:
 
 def test_fork_bomb_contained(any_isolation: str) -> None:
     program = PRINT_HOME + "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
-    result = run_program(program, limits=SHORT, isolation=any_isolation)
+    result = run_program(program, limits=SHORT, isolation=any_isolation, config=BOMB_CONFIG)
     assert result.status == "timeout", result
     assert result.duration_s < UPPER_BOUND_SECONDS
     assert_nothing_left(home=home_of(result.stdout))
@@ -52,7 +57,7 @@ def test_fork_bomb_hits_process_limit(any_isolation: str) -> None:
         "print(children, flush=True)\n"
     )
     limits = SandboxLimits(wall_seconds=5, max_processes=20)
-    result = run_program(program, limits=limits, isolation=any_isolation)
+    result = run_program(program, limits=limits, isolation=any_isolation, config=BOMB_CONFIG)
     assert result.status == "passed", result
     assert int(result.stdout.splitlines()[1]) < 20
     assert_nothing_left(home=home_of(result.stdout))
@@ -67,12 +72,13 @@ def test_fork_bomb_leaving_its_session_contained(any_isolation: str) -> None:
         "    except OSError:\n"
         "        pass\n"
     )
-    result = run_program(program, limits=SHORT, isolation=any_isolation)
+    result = run_program(program, limits=SHORT, isolation=any_isolation, config=BOMB_CONFIG)
     assert result.status == "timeout", result
     assert result.duration_s < UPPER_BOUND_SECONDS
     assert_nothing_left(home=home_of(result.stdout))
     # Zombies left for the host's init would still count against the process limit.
-    follow_up = run_program("print('ok')", limits=SandboxLimits(max_processes=8), isolation=any_isolation)
+    follow_up_limits = SandboxLimits(max_processes=8)
+    follow_up = run_program("print('ok')", limits=follow_up_limits, isolation=any_isolation, config=BOMB_CONFIG)
     assert follow_up.status == "passed", follow_up
 
 
@@ -113,7 +119,7 @@ def test_itertools_product_is_stopped(any_isolation: str) -> None:
     limits = SandboxLimits(wall_seconds=3, cpu_seconds=10, memory_bytes=512 << 20)
     result = run_program(program, limits=limits, isolation=any_isolation)
     # Whether the list outgrows the address space before the wall clock runs out depends
-    # on the machine's speed; either way the run must be stopped and counted as such.
+    # on the machine's speed. Either way the run must be stopped and counted as such.
     assert result.status in ("timeout", "oom"), result
     assert result.duration_s < UPPER_BOUND_SECONDS
     assert_nothing_left(home=home_of(result.stdout))

@@ -117,5 +117,5 @@ def test_uid_range_gives_concurrent_runs_own_ids(any_isolation: str) -> None:
     results = run_many(jobs, workers=2, config=config)
     assert [result.status for result in results] == ["passed"] * 4
     ids = [tuple(int(value) for value in result.stdout.split()) for result in results]
-    assert {uid for uid, _ in ids} <= {61000, 61001}
+    assert {uid for uid, _ in ids} == {61000, 61001}
     assert all(uid == gid for uid, gid in ids)

@@ -24,6 +24,8 @@ SYNTAX_ERROR = """  File "/tmp/w/program.py", line 1
 SyntaxError: expected ':'
 """
 
+FRAME = 'Traceback (most recent call last):\n  File "p.py", line 1, in <module>\n'
+
 CHAINED = """Traceback (most recent call last):
   File "program.py", line 2, in <module>
     {}["k"]
@@ -44,8 +46,8 @@ ValueError: bad
         (ASSERTION_TRACEBACK, "AssertionError"),
         (SYNTAX_ERROR, "SyntaxError"),
         (CHAINED, "ValueError"),
-        ('Traceback (most recent call last):\n  File "p.py", line 1, in <module>\npkg.mod.Custom: why\n', "pkg.mod.Custom"),
-        ('Traceback (most recent call last):\n  File "p.py", line 1, in <module>\nValueError: x\na note\n', "ValueError"),
+        (FRAME + "pkg.mod.Custom: why\n", "pkg.mod.Custom"),
+        (FRAME + "ValueError: x\na note added with add_note\n", "ValueError"),
         ("some message from sys.exit\n", None),
         ("", None),
     ],

@@ -1,4 +1,4 @@
-"""Ordinary programs: passing, failing and broken solutions, and what the program sees."""
+"""Ordinary programs: passing, failing and broken solutions, and the environment they get."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def test_token_line_removed_from_stdout(any_isolation: str) -> None:
 
 
 def test_program_stdout_and_exit_code(any_isolation: str) -> None:
-    result = run_program("import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)\n", isolation=any_isolation)
+    program = "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)\n"
+    result = run_program(program, isolation=any_isolation)
     assert result.status == "error"
     assert result.exit_code == 3
     assert result.stdout == "out\n"
