@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
 from harness.errors import ConfigError
+from harness.routing.config import RouterConfig
 
 Role = Literal["specialized", "frontier"]
 VERTICALS = ("code", "legal", "finance", "medical", "creative", "science")
@@ -149,6 +150,25 @@ class RunConfig(_Strict):
     suites: list[str] = Field(min_length=1)
     """Suite names or glob patterns, e.g. 'legal/*' or 'starter/*'."""
     run: RunSettings = Field(default_factory=RunSettings)
+    router: RouterConfig | None = None
+    """Route each item to one model at run time instead of running every model (see docs/routing.md)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_router(self, handler: Any) -> Any:
+        # Without a router the dump, and so the config hash, stays what it was before routing existed.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("router") is None:
+            data.pop("router", None)
+        return data
+
+    @model_validator(mode="after")
+    def _router_models_known(self) -> RunConfig:
+        if self.router is not None:
+            known = {model.id for model in self.models}
+            unknown = [model for model in self.router.models() if model not in known]
+            if unknown:
+                raise ValueError(f"router names model(s) {', '.join(unknown)} that are not in 'models'; use ids from {sorted(known)}")
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> RunConfig:

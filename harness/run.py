@@ -20,7 +20,9 @@ from harness.config import ModelConfig, RunConfig, parse_config
 from harness.costs.price_file import PriceFile, load_price_file
 from harness.costs.prices import resolve_price
 from harness.errors import ConfigError, StoreError
-from harness.executor import ExecutionContext, execute
+from harness.cache import CacheMode, ResponseCache, default_cache_dir
+from harness.cache.replay import check_replayable, replay_endpoints
+from harness.executor import ExecutionContext, execute, request_key
 from harness.models.client import Endpoint, resolve_endpoint
 from harness.models.secrets import register_secret_env
 from harness.plan import PlannedSample, build_plan
@@ -43,10 +45,20 @@ class RunOptions:
     """Extra suite patterns that narrow the config's suites."""
     data_dir: str | None = None
     code_isolation: str = "auto"
+    cache: CacheMode = "record"
+    """Response cache mode: 'record', 'use', 'replay' or 'off' (see harness/cache/store.py)."""
+    cache_dir: str | None = None
+    """Folder of the response cache; None is `<output-dir>/cache` or $VERTICALBENCH_CACHE_DIR."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the options as stored in the manifest."""
-        return {"limit": self.limit, "suites": self.suites, "data_dir": self.data_dir, "code_isolation": self.code_isolation}
+        return {"limit": self.limit, "suites": self.suites, "data_dir": self.data_dir, "code_isolation": self.code_isolation,
+                "cache": self.cache, "cache_dir": self.cache_dir}
+
+    def response_cache(self, results_dir: Path, run_id: str) -> ResponseCache:
+        """Open the response cache in this run's mode."""
+        folder = Path(self.cache_dir) if self.cache_dir else default_cache_dir(results_dir.parent)
+        return ResponseCache(folder, self.cache, run_id)
 
 
 @dataclass
@@ -73,11 +85,16 @@ def load_suites(config: RunConfig, options: RunOptions) -> list[LoadedSuite]:
     return [load_suite(suite, data_dir, limit=limit, seed=config.run.seed) for suite in chosen]
 
 
-def check_keys(config: RunConfig) -> None:
-    """Fail before any call when a model's API key variable is unset, and register keys for redaction."""
+def check_keys(config: RunConfig, replay: bool = False) -> None:
+    """Fail before any call when a model's API key variable is unset, and register keys for redaction.
+
+    A replay calls no model, so it registers the keys that are set and needs none.
+    """
     for model in config.models:
         if model.api_key_env:
             register_secret_env(model.api_key_env)
+            if replay:
+                continue
             try:
                 resolve_endpoint(model)
             except KeyError:
@@ -145,10 +162,15 @@ def _start_local(model: ModelConfig, log_dir: Path, stack: contextlib.ExitStack,
 def start_run(config: RunConfig, options: RunOptions, results_dir: Path, on_plan: Callable[[RunDir, int], None] | None = None,
               on_sample: Callable[[Sample], None] | None = None, run_id: str | None = None) -> RunOutcome:
     """Start a new run of the config and return when every sample is stored."""
-    check_keys(config)
+    check_keys(config, replay=options.cache == "replay")
     load_run_price_file(config, {})  # a broken price file fails here, before the run folder exists
     suites = load_suites(config, options)
-    run_dir = RunDir.create(results_dir, run_id or new_run_id(config.name))
+    run_id = run_id or new_run_id(config.name)
+    if options.cache == "replay":  # a replay with missing replies stops before it creates anything
+        plan = build_plan(config.models, suites, config.run.seed)
+        with contextlib.closing(options.response_cache(results_dir, run_id)) as cache:
+            check_replayable(plan, cache, [request_key(planned, config.run.seed) for planned in plan])
+    run_dir = RunDir.create(results_dir, run_id)
     manifest = Manifest(
         run_id=run_dir.run_id, name=config.name, config=config.model_dump(mode="json"), config_hash=config.fingerprint(),
         suites={suite.spec.id: _suite_snapshot(suite) for suite in suites}, versions=_versions(),
@@ -165,7 +187,7 @@ def resume_run(results_dir: Path, run: str, on_plan: Callable[[RunDir, int], Non
     manifest = run_dir.read_manifest()
     config = parse_config(manifest.config, source=f"{run_dir.path}/manifest.json")
     options = RunOptions(**manifest.options)
-    check_keys(config)
+    check_keys(config, replay=options.cache == "replay")
     suites = load_suites(config, options)
     for suite in suites:
         stored = manifest.suites.get(suite.spec.id)
@@ -181,6 +203,11 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
                  on_plan: Callable[[RunDir, int], None] | None, on_sample: Callable[[Sample], None] | None) -> RunOutcome:
     plan = build_plan(config.models, suites, config.run.seed)
     done = {sample.key for sample in run_dir.iter_samples()}
+    router = None
+    if config.router is not None:  # one request per item, for the first model of its chain (docs/routing.md)
+        from harness.routing.live import LiveRouter
+
+        router, plan, done = LiveRouter.prepare(config, plan, run_dir.iter_samples(), options.data_dir)
     pending: list[PlannedSample] = [planned for planned in plan if planned.key not in done]
     manifest.planned_samples = len(plan)
     if on_plan:
@@ -190,8 +217,10 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
     price_file = load_run_price_file(config, manifest.prices)
     manifest.status = "running"
     written = 0
+    cache = options.response_cache(run_dir.path.parent, run_dir.run_id)
+    opened = replay_endpoints(config, price_file) if options.cache == "replay" else open_endpoints(config, run_dir.path / "logs", price_file)
     try:
-        with open_endpoints(config, run_dir.path / "logs", price_file) as (endpoints, prices):
+        with contextlib.closing(cache), opened as (endpoints, prices):
             # Prices stored by an earlier attempt stay: the samples already priced used them.
             manifest.prices = {**prices, **manifest.prices} if manifest.prices else prices
             manifest.sandbox = _sandbox_name(suites, options)
@@ -201,7 +230,8 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
             with SampleWriter(run_dir) as writer:
                 context = ExecutionContext(run_id=run_dir.run_id, settings=config.run, endpoints=endpoints,
                                            prices=manifest.prices, writer=writer, code=code,
-                                           on_sample=on_sample or (lambda sample: None))
+                                           on_sample=on_sample or (lambda sample: None), cache=cache,
+                                           route_item=router.run_item if router is not None else None)
                 written = asyncio.run(execute(pending, context))
     except BaseException:
         manifest.status = "interrupted"

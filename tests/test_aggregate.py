@@ -371,3 +371,103 @@ def test_model_roster_reads_config() -> None:
     assert roster[0].verticals == ("legal",)
     assert roster[1].role == "frontier"
     assert roster[1].verticals == ()
+
+
+# --- mean over subtasks, pass@k and Holm ---------------------------------------------
+
+
+def test_mean_over_subtasks() -> None:
+    # Group "a": 2 of 10 correct; group "b": 5 of 5. Mean over items 7/15, mean over subtasks (0.2 + 1.0) / 2 = 0.6.
+    # Interval from test_stats (statsmodels 0.15.0 Wilson at the capped n_eff = 15): (0.357468, 0.801755).
+    samples = [make_sample("lawyer", f"a{n}", "correct" if n < 2 else "incorrect", group="a") for n in range(10)]
+    samples += [make_sample("lawyer", f"b{n}", "correct", group="b") for n in range(5)]
+    stats = aggregate(samples, make_manifest()).vertical_stats("lawyer", "legal")
+    assert stats is not None
+    assert stats.accuracy == pytest.approx(7 / 15)
+    assert stats.subtasks == 2
+    assert stats.subtask_accuracy == pytest.approx(0.6)
+    assert stats.subtask_interval == (pytest.approx(0.35746830120624595, rel=1e-9),
+                                      pytest.approx(0.8017550385865843, rel=1e-9))
+
+
+def test_vertical_subtasks_span_suites() -> None:
+    # Two suites without groups are two subtasks of the vertical: (1.0 + 0.0) / 2 = 0.5.
+    samples = [
+        make_sample("lawyer", "i1", "correct", suite="legal/a"),
+        make_sample("lawyer", "i1", "incorrect", suite="legal/b"),
+        make_sample("lawyer", "i2", "incorrect", suite="legal/b"),
+    ]
+    result = aggregate(samples, make_manifest())
+    vertical = result.vertical_stats("lawyer", "legal")
+    assert vertical is not None
+    assert vertical.subtasks == 2
+    assert vertical.subtask_accuracy == pytest.approx(0.5)
+    assert vertical.accuracy == pytest.approx(1 / 3)
+
+
+def test_errors_leave_subtask_out() -> None:
+    samples = [make_sample("lawyer", "i1", "error", group="a"), make_sample("lawyer", "i2", "correct", group="b")]
+    stats = aggregate(samples, make_manifest()).vertical_stats("lawyer", "legal")
+    assert stats is not None
+    assert stats.subtasks == 1
+    assert stats.subtask_accuracy == 1.0
+    assert stats.excluded == 1
+
+
+def test_no_answers_give_no_subtask_mean() -> None:
+    stats = aggregate([make_sample("lawyer", "i1", "error")], make_manifest()).vertical_stats("lawyer", "legal")
+    assert stats is not None
+    assert stats.subtasks == 0
+    assert stats.subtask_accuracy is None
+    assert stats.subtask_interval is None
+
+
+def test_pass_at_k_over_repeats() -> None:
+    # i1: 5 repeats, 2 correct. i2: 4 answered repeats, none correct, plus one error.
+    # The largest k every item supports is 4. pass@1 = (2/5 + 0/4) / 2 = 0.2.
+    # pass@4: i1 1 - C(3, 4) / C(5, 4) = 1 (only 3 wrong), i2 0 -> 0.5.
+    samples = [make_sample("lawyer", "i1", "correct" if r < 2 else "incorrect", repeat=r) for r in range(5)]
+    samples += [make_sample("lawyer", "i2", "incorrect", repeat=r) for r in range(4)]
+    samples.append(make_sample("lawyer", "i2", "error", repeat=4))
+    stats = aggregate(samples, make_manifest()).vertical_stats("lawyer", "legal")
+    assert stats is not None
+    assert stats.max_repeats == 5
+    assert stats.pass_at_k == ((1, pytest.approx(0.2)), (4, pytest.approx(0.5)))
+
+
+def test_no_pass_at_k_without_repeats(result: Aggregates) -> None:
+    stats = result.vertical_stats("lawyer", "legal")
+    assert stats is not None
+    assert stats.max_repeats == 1
+    assert stats.pass_at_k == ()
+
+
+def two_vertical_manifest() -> Manifest:
+    manifest = make_manifest()
+    models = [dict(model) for model in manifest.config["models"]]
+    models[0]["verticals"] = ["legal", "medical"]
+    return manifest.model_copy(update={"config": {**manifest.config, "models": models}})
+
+
+def test_holm_across_verticals_of_a_pair() -> None:
+    # legal: the lawyer is right and the frontier wrong on 10 items: b = 10, c = 0, p = 2 / 2^10 = 0.001953125.
+    # medical: both right on 3 items, no discordant pair, p = 1.
+    # statsmodels 0.15.0: multipletests([0.001953125, 1.0], method="holm")[1] = [0.00390625, 1.0].
+    samples = [make_sample("lawyer", f"l{n}", "correct") for n in range(10)]
+    samples += [make_sample("big", f"l{n}", "incorrect") for n in range(10)]
+    for model in ("lawyer", "big"):
+        samples += [make_sample(model, f"m{n}", "correct", suite="medical/qa", vertical="medical") for n in range(3)]
+    comparisons = {c.vertical: c for c in aggregate(samples, two_vertical_manifest()).comparisons}
+    assert comparisons["legal"].mcnemar_p == 0.001953125
+    assert comparisons["legal"].mcnemar_p_holm == 0.00390625
+    assert comparisons["legal"].significant is True
+    assert comparisons["medical"].mcnemar_p == 1.0
+    assert comparisons["medical"].mcnemar_p_holm == 1.0
+    assert comparisons["medical"].significant is False
+    # No discordant pairs: the bootstrap interval collapses on 0.
+    assert comparisons["medical"].advantage_interval_points == (0.0, 0.0)
+
+
+def test_single_vertical_holm_equals_raw(result: Aggregates) -> None:
+    comparison = result.comparisons[0]
+    assert comparison.mcnemar_p_holm == comparison.mcnemar_p

@@ -1,4 +1,9 @@
-"""Tests of the interval estimates and tests in harness.stats against hand-computed values."""
+"""Tests of the interval estimates and tests in harness.stats against independently computed values.
+
+Values marked "statsmodels 0.15.0" or "scipy 1.17.1" were computed with those packages outside
+this project (proportion_confint(method="wilson"), multipletests(method="holm"),
+mcnemar(exact=True), scipy.special.comb(exact=True)); the others are worked out by hand in the comments.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,17 @@ import random
 
 import pytest
 
-from harness.stats import _binomial, mcnemar_exact, paired_bootstrap_diff, percentile, wilson_interval
+from harness.stats import (
+    _binomial,
+    holm_adjust,
+    mcnemar_exact,
+    mean_pass_at_k,
+    paired_bootstrap_diff,
+    pass_at_k,
+    percentile,
+    subtask_mean_interval,
+    wilson_interval,
+)
 
 Z2 = 1.959963984540054**2  # 3.841459
 
@@ -228,3 +243,178 @@ def test_mcnemar_large_counts_do_not_overflow() -> None:
 def test_mcnemar_negative_count() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         mcnemar_exact(-1, 3)
+
+
+def test_mcnemar_matches_statsmodels() -> None:
+    # statsmodels 0.15.0: mcnemar([[5, 1], [9, 5]], exact=True).pvalue = 0.021484375 (= 22 / 1024).
+    assert mcnemar_exact(1, 9) == 0.021484375
+
+
+def test_wilson_matches_statsmodels() -> None:
+    # statsmodels 0.15.0: proportion_confint(18, 20, method="wilson") = (0.6989663547715127, 0.9721335187862318).
+    lower, upper = wilson_interval(18, 20)
+    assert lower == pytest.approx(0.6989663547715127, rel=1e-9)
+    assert upper == pytest.approx(0.9721335187862318, rel=1e-9)
+
+
+# --- mean over subtasks ------------------------------------------------------------
+
+
+def test_subtask_mean_one_subtask_is_wilson() -> None:
+    # With one subtask V = p(1 - p) / n, so n_eff = n and the interval is Wilson's for 2/3:
+    # statsmodels 0.15.0 gives (0.2076596008020477, 0.9385080552796037).
+    mean, (lower, upper) = subtask_mean_interval([(2, 3)])
+    assert mean == pytest.approx(2 / 3)
+    assert lower == pytest.approx(0.2076596008020477, rel=1e-9)
+    assert upper == pytest.approx(0.9385080552796037, rel=1e-9)
+
+
+def test_subtask_mean_below_cap() -> None:
+    # Subtasks 1/2 and 10/20: mean 0.5, V = (0.25 / 2 + 0.25 / 20) / 4 = 0.034375,
+    # n_eff = 0.25 / 0.034375 = 7.2727 (below the 22 items). statsmodels 0.15.0:
+    # proportion_confint(0.5 * 7.2727, 7.2727, method="wilson") = (0.20604607514550505, 0.7939539248544949).
+    mean, (lower, upper) = subtask_mean_interval([(1, 2), (10, 20)])
+    assert mean == 0.5
+    assert lower == pytest.approx(0.20604607514550505, rel=1e-9)
+    assert upper == pytest.approx(0.7939539248544949, rel=1e-9)
+
+
+def test_subtask_mean_capped_at_items() -> None:
+    # Subtasks 3/4, 1/4, 9/10: mean (0.75 + 0.25 + 0.9) / 3 = 0.633333,
+    # V = (0.046875 + 0.046875 + 0.009) / 9 = 0.0114167, p(1 - p) / V = 20.34 > 18 items, so n_eff = 18.
+    # statsmodels 0.15.0: proportion_confint(0.633333 * 18, 18, method="wilson") = (0.40643009000607777, 0.8133354503548136).
+    mean, (lower, upper) = subtask_mean_interval([(3, 4), (1, 4), (9, 10)])
+    assert mean == pytest.approx(0.6333333333333333)
+    assert lower == pytest.approx(0.40643009000607777, rel=1e-9)
+    assert upper == pytest.approx(0.8133354503548136, rel=1e-9)
+
+
+def test_subtask_mean_differs_from_item_mean() -> None:
+    # Subtasks 2/10 and 5/5: the mean over subtasks is (0.2 + 1.0) / 2 = 0.6, the mean over items 7/15 = 0.467.
+    # V = 0.016 / 4 = 0.004, n_eff = 0.24 / 0.004 = 60, capped at 15 items.
+    # statsmodels 0.15.0: proportion_confint(9, 15, method="wilson") = (0.35746830120624595, 0.8017550385865843).
+    mean, (lower, upper) = subtask_mean_interval([(2, 10), (5, 5)])
+    assert mean == pytest.approx(0.6)
+    assert lower == pytest.approx(0.35746830120624595, rel=1e-9)
+    assert upper == pytest.approx(0.8017550385865843, rel=1e-9)
+
+
+def test_subtask_mean_none_correct() -> None:
+    # Every subtask at 0%: V = 0, so n_eff = 6 items and the interval is Wilson's for 0/6.
+    # statsmodels 0.15.0: proportion_confint(0, 6, method="wilson") = (0.0, 0.39033428790216546).
+    mean, (lower, upper) = subtask_mean_interval([(0, 2), (0, 4)])
+    assert mean == 0.0
+    assert lower == 0.0
+    assert upper == pytest.approx(0.39033428790216546, rel=1e-9)
+
+
+def test_subtask_mean_all_correct() -> None:
+    # statsmodels 0.15.0: proportion_confint(6, 6, method="wilson") = (0.6096657120978346, 1.0).
+    mean, (lower, upper) = subtask_mean_interval([(2, 2), (4, 4)])
+    assert mean == 1.0
+    assert lower == pytest.approx(0.6096657120978346, rel=1e-9)
+    assert upper == 1.0
+
+
+def test_subtask_mean_single_item() -> None:
+    # statsmodels 0.15.0: proportion_confint(1, 1, method="wilson") = (0.2065493143772374, 1.0).
+    mean, (lower, upper) = subtask_mean_interval([(1, 1)])
+    assert mean == 1.0
+    assert lower == pytest.approx(0.2065493143772374, rel=1e-9)
+    assert upper == 1.0
+
+
+def test_subtask_mean_zero_variance_interior() -> None:
+    # Subtasks at 0% and 100% give V = 0 with a mean of 0.5 strictly inside (0, 1); n_eff falls back
+    # to the 4 items, so the interval is Wilson's for 2/4.
+    # statsmodels 0.15.0: proportion_confint(2, 4, method="wilson") = (0.15003898915214947, 0.8499610108478506).
+    mean, (lower, upper) = subtask_mean_interval([(0, 2), (2, 2)])
+    assert mean == 0.5
+    assert lower == pytest.approx(0.15003898915214947, rel=1e-9)
+    assert upper == pytest.approx(0.8499610108478506, rel=1e-9)
+
+
+@pytest.mark.parametrize("counts", [[], [(0, 0)], [(3, 2)], [(-1, 2)]])
+def test_subtask_mean_invalid_counts(counts: list[tuple[int, int]]) -> None:
+    with pytest.raises(ValueError):
+        subtask_mean_interval(counts)
+
+
+# --- Holm ------------------------------------------------------------------------------
+
+
+def test_holm_matches_statsmodels() -> None:
+    # statsmodels 0.15.0: multipletests([0.01, 0.04, 0.03, 0.005], method="holm")[1] = [0.03, 0.06, 0.06, 0.02].
+    # By hand: sorted 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> running max 0.06.
+    adjusted = holm_adjust([0.01, 0.04, 0.03, 0.005])
+    assert adjusted == pytest.approx([0.03, 0.06, 0.06, 0.02], rel=1e-12)
+
+
+def test_holm_ties_and_cap() -> None:
+    # statsmodels 0.15.0: [0.02, 0.02, 0.5] -> [0.06, 0.06, 0.5]; [0.3, 0.6, 0.9] -> [0.9, 1.0, 1.0].
+    assert holm_adjust([0.02, 0.02, 0.5]) == pytest.approx([0.06, 0.06, 0.5], rel=1e-12)
+    assert holm_adjust([0.3, 0.6, 0.9]) == pytest.approx([0.9, 1.0, 1.0], rel=1e-12)
+
+
+def test_holm_two_verticals() -> None:
+    # statsmodels 0.15.0: multipletests([22 / 1024, 1.0], method="holm")[1] = [0.04296875, 1.0].
+    assert holm_adjust([22 / 1024, 1.0]) == [0.04296875, 1.0]
+
+
+def test_holm_single_and_empty() -> None:
+    assert holm_adjust([0.04]) == [0.04]
+    assert holm_adjust([]) == []
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, math.nan])
+def test_holm_invalid_p(p: float) -> None:
+    with pytest.raises(ValueError, match="invalid"):
+        holm_adjust([0.1, p])
+
+
+# --- pass@k ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "c", "k", "expected"),
+    [
+        # 1 - C(3, 2) / C(5, 2) = 1 - 3 / 10.
+        (5, 2, 2, 0.7),
+        # k = 1 is the share correct: 3 / 10.
+        (10, 3, 1, 0.3),
+        # 1 - C(7, 5) / C(10, 5) = 1 - 21 / 252 = 0.916667.
+        (10, 3, 5, 11 / 12),
+        # scipy 1.17.1: 1 - comb(187, 100, exact=True) / comb(200, 100, exact=True) = 0.9999194971988055.
+        (200, 13, 100, 0.9999194971988055),
+        (5, 0, 3, 0.0),  # none correct
+        (5, 5, 5, 1.0),  # all correct
+        (3, 1, 3, 1.0),  # fewer wrong samples (2) than k (3), so some drawn sample is correct
+        (1, 1, 1, 1.0),  # one sample
+        (1, 0, 1, 0.0),
+    ],
+)
+def test_pass_at_k_values(n: int, c: int, k: int, expected: float) -> None:
+    assert pass_at_k(n, c, k) == pytest.approx(expected, rel=1e-12)
+
+
+def test_pass_at_k_rejects_k_above_n() -> None:
+    with pytest.raises(ValueError, match="pass@5 needs at least 5 samples"):
+        pass_at_k(3, 1, 5)
+
+
+@pytest.mark.parametrize(("n", "c", "k"), [(0, 0, 1), (5, 6, 1), (5, -1, 1), (5, 2, 0)])
+def test_pass_at_k_invalid_arguments(n: int, c: int, k: int) -> None:
+    with pytest.raises(ValueError):
+        pass_at_k(n, c, k)
+
+
+def test_mean_pass_at_k() -> None:
+    # Items (5, 2) and (5, 0) at k = 2: (0.7 + 0.0) / 2 = 0.35.
+    assert mean_pass_at_k([(5, 2), (5, 0)], 2) == pytest.approx(0.35)
+
+
+def test_mean_pass_at_k_guards() -> None:
+    with pytest.raises(ValueError, match="no items"):
+        mean_pass_at_k([], 1)
+    with pytest.raises(ValueError, match="needs at least 3 samples"):
+        mean_pass_at_k([(5, 2), (2, 1)], 3)

@@ -23,18 +23,24 @@ HEADERS = ["run id", "started (UTC)", "provider-reported model", "accuracy [95% 
            "answered", "excluded", "$ per item", "total cost", "p50 s", "p95 s"]
 
 
-def history_command(model: str, output_dir: Path, group: str | None, by_suite: bool, include_unfinished: bool) -> None:
+def history_command(model: str, output_dir: Path, vertical: str | None, suite: str | None, by_suite: bool,
+                    include_unfinished: bool) -> None:
     """Print one table per vertical (or suite) with a row per run of the model, oldest first."""
     results_dir = refresh_index(output_dir)
+    by_suite = by_suite or suite is not None
+    group = suite if by_suite else vertical
     records = model_history(results_dir, model, level="suite" if by_suite else "vertical", group=group,
                             finished_only=not include_unfinished)
+    if by_suite and vertical is not None:
+        # Suite ids are '<vertical>/<name>', so the prefix selects the vertical's suites.
+        records = [record for record in records if record.group.startswith(f"{vertical}/")]
     if not records:
         known = indexed_models(results_dir)
         if model not in known:
             raise UnknownModelError(
                 f"model {model!r} is in no indexed run of {results_dir}; indexed model ids: {', '.join(known) or 'none'}"
             )
-        scope = f" on {group}" if group else ""
+        scope = f" on {suite or vertical}" if suite or vertical else ""
         click.echo(f"no {'finished ' if not include_unfinished else ''}runs of {model}{scope}; "
                    "--include-unfinished also lists interrupted runs")
         return

@@ -14,10 +14,13 @@ def render_run_reports(run_dir: RunDir, reports_root: Path):  # type: ignore[no-
     from harness.aggregate import aggregate
     from harness.report.render import render_reports
 
+    from harness.suite_metrics import collector_for
+
     manifest = run_dir.read_manifest()
     out_dir = reports_root / manifest.run_id
-    aggregates = aggregate(run_dir.iter_samples(), manifest)
-    paths = render_reports(manifest, run_dir.iter_samples, out_dir, aggregates=aggregates)
+    suite_metrics = collector_for(manifest)  # fed by the same pass as the aggregates
+    aggregates = aggregate(suite_metrics.tap(run_dir.iter_samples()), manifest)
+    paths = render_reports(manifest, run_dir.iter_samples, out_dir, aggregates=aggregates, suite_metrics=suite_metrics.finish())
     return paths, aggregates
 
 

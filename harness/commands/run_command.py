@@ -55,12 +55,13 @@ class _Progress:
 
 def run_command(config_path: Path | None, limit: int | None, suite_patterns: list[str], data_dir: Path | None,
                 output_dir: Path, resume_id: str | None, code_isolation: str,
-                add_file_log: Callable[[Path], logging.Handler]) -> None:
+                add_file_log: Callable[[Path], logging.Handler], cache_mode: str = "record", cache_dir: Path | None = None) -> None:
     """Start or resume a run, render its reports and print a summary."""
     results_dir = output_dir / "results"
     progress = _Progress(add_file_log)
+    cache = (cache_mode, str(cache_dir.resolve()) if cache_dir else None)
     try:
-        outcome = _start_or_resume(config_path, limit, suite_patterns, data_dir, results_dir, resume_id, code_isolation, progress)
+        outcome = _start_or_resume(config_path, limit, suite_patterns, data_dir, results_dir, resume_id, code_isolation, progress, cache)
     except KeyboardInterrupt:
         progress.close()
         click.secho("interrupted: finished samples are stored; continue with --resume RUN_ID", fg="yellow", err=True)
@@ -81,7 +82,8 @@ def run_command(config_path: Path | None, limit: int | None, suite_patterns: lis
 
 
 def _start_or_resume(config_path: Path | None, limit: int | None, suite_patterns: list[str], data_dir: Path | None,
-                     results_dir: Path, resume_id: str | None, code_isolation: str, progress: _Progress):  # type: ignore[no-untyped-def]
+                     results_dir: Path, resume_id: str | None, code_isolation: str, progress: _Progress,
+                     cache: tuple[str, str | None] = ("record", None)):  # type: ignore[no-untyped-def]
     from harness.run import RunOptions, resume_run, start_run
 
     if resume_id:
@@ -91,8 +93,8 @@ def _start_or_resume(config_path: Path | None, limit: int | None, suite_patterns
     if config_path is None:
         raise ConfigError("missing CONFIG: pass a run config such as configs/demo.yaml, or --resume RUN_ID")
     config = load_config(config_path)
-    options = RunOptions(limit=limit, suites=suite_patterns,
-                         data_dir=str(data_dir.resolve()) if data_dir else None, code_isolation=code_isolation)
+    options = RunOptions(limit=limit, suites=suite_patterns, data_dir=str(data_dir.resolve()) if data_dir else None,
+                         code_isolation=code_isolation, cache=cache[0], cache_dir=cache[1])  # type: ignore[arg-type]
     return start_run(config, options, results_dir, progress.on_plan, progress.on_sample)
 
 

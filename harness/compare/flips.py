@@ -61,13 +61,13 @@ def collect_flips(base_dir: RunDir, new_dir: RunDir, keys: Iterable[FlipKey]) ->
     return tuple(sorted(flips, key=lambda flip: (order[flip.direction], flip.base_id, flip.suite, flip.item_id)))
 
 
-def _samples(run_dir: RunDir, wanted: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Sample]:
+def _samples(run_dir: RunDir, requested: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Sample]:
     found: dict[tuple[str, str, str], Sample] = {}
-    if not wanted:
+    if not requested:
         return found
     for sample in run_dir.iter_samples():
         key = (sample.model_id, sample.suite, sample.item_id)
-        if sample.repeat == 0 and key in wanted:
+        if sample.repeat == 0 and key in requested:
             found[key] = sample
     return found
 

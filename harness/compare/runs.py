@@ -58,8 +58,8 @@ class ModelPair:
 
     @property
     def label(self) -> str:
-        """The model id, or 'base id -> new id' when the ids differ."""
-        return self.base_id if self.base_id == self.new_id else f"{self.base_id} -> {self.new_id}"
+        """The model id, or 'base id → new id' when the ids differ."""
+        return self.base_id if self.base_id == self.new_id else f"{self.base_id} → {self.new_id}"
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class RunComparison:
 
 @dataclass(frozen=True)
 class _Record:
-    """What the comparison keeps of one sample at repeat 0."""
+    """The fields of one sample at repeat 0 that the comparison uses."""
 
     vertical: str
     correct: bool | None
@@ -164,13 +164,13 @@ def compare_runs(
         StoreError: a manifest or sample line is corrupt.
     """
     base_manifest, new_manifest = base_dir.read_manifest(), new_dir.read_manifest()
-    wanted = _resolve_pairs(base_manifest, new_manifest, tuple(pairs))
-    base_records, base_reported = _read_records(base_dir, {base for base, _ in wanted})
-    new_records, new_reported = _read_records(new_dir, {new for _, new in wanted})
+    model_ids = _resolve_pairs(base_manifest, new_manifest, tuple(pairs))
+    base_records, base_reported = _read_records(base_dir, {base for base, _ in model_ids})
+    new_records, new_reported = _read_records(new_dir, {new for _, new in model_ids})
 
     model_pairs, vertical_rows, suite_rows, flip_keys = [], [], [], []
     only_in_base, only_in_new = {}, {}
-    for base_id, new_id in wanted:
+    for base_id, new_id in model_ids:
         pair = _model_pair(base_manifest, new_manifest, base_id, new_id, base_reported, new_reported)
         model_pairs.append(pair)
         base_items, new_items = base_records.get(base_id, {}), new_records.get(new_id, {})

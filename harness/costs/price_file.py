@@ -53,7 +53,7 @@ class PriceEntry(BaseModel):
     reasoning_per_million: float | None = Field(default=None, ge=0)
     """Reasoning tokens; defaults to the output rate."""
     source: str | None = None
-    """Where this price comes from; defaults to the file's `source`."""
+    """Source of this price, e.g. a price page and its date; defaults to the file's `source`."""
     as_of: str | None = None
     """Date the price was read; defaults to the file's `as_of`."""
 
@@ -72,7 +72,7 @@ class PriceFile(BaseModel):
     prices: dict[str, PriceEntry] = Field(min_length=1)
     """Entries keyed by a config model id or a LiteLLM model string."""
     path: str = ""
-    """Where the file was read from (set when loaded)."""
+    """Path the file was read from, set by `load_price_file`."""
 
     @model_validator(mode="after")
     def _every_entry_has_a_source(self) -> PriceFile:
@@ -119,4 +119,5 @@ def load_price_file(path: str | Path) -> PriceFile:
     try:
         return PriceFile.model_validate(data)
     except ValidationError as exc:
-        raise PriceFileError(format_validation_error(exc, str(path)).replace("invalid run config", "invalid price file")) from None
+        message = format_validation_error(exc, str(path)).replace("invalid run config", "invalid price file")
+        raise PriceFileError(message) from None

@@ -24,7 +24,7 @@ SCORING_ERROR_PREFIX = "ScoringError."
 
 
 def price_from_config(model: ModelConfig) -> PriceSnapshot | None:
-    """Return the config's per-token price, or None when the config sets none (or a compute rate)."""
+    """Return the config's per-token price, or None when the config sets no price or a compute rate."""
     price = model.price
     if price is None or price.compute is not None:
         return None
@@ -83,7 +83,7 @@ def litellm_map_entry(model_string: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def price_from_litellm(model: ModelConfig) -> PriceSnapshot | None:
-    """Look the model string up in LiteLLM's bundled price map; None when it is not listed."""
+    """Look the model string up in LiteLLM's bundled price map, or return None when it is not listed."""
     found = litellm_map_entry(model.model)
     if found is None:
         return None
@@ -140,7 +140,7 @@ def resolve_price(model: ModelConfig, prices: PriceFile | None = None) -> PriceS
 
 
 def call_cost(usage: Usage, price: PriceSnapshot) -> float | None:
-    """Return the cost of one call in the price's currency; None when unpriced or usage is unknown.
+    """Return the cost of one call in the price's currency, or None when unpriced or usage is unknown.
 
     cost = (uncached input x input rate + cached input x cached rate + cache writes x write rate
     + visible output x output rate + reasoning x reasoning rate) / 1e6, where a missing cached or
@@ -169,7 +169,7 @@ def _or(value: float | None, default: float) -> float:
 def was_billed(sample: Sample) -> bool:
     """Tell whether a sample's call reached the provider and returned a reply, so it has a cost.
 
-    A provider error leaves no reply to bill; a reply that only failed in scoring was paid for.
+    A provider error leaves no reply to bill, but a reply that only failed in scoring was paid for.
     """
     return sample.error is None or sample.error.type.startswith(SCORING_ERROR_PREFIX)
 

@@ -1,7 +1,9 @@
-"""Estimates before a run: prompt tokens counted per request, output tokens from `max_tokens` and
-earlier runs, and their dollars (`harness.estimate.estimate`); the dry run that prints them
-(`harness.estimate.dryrun`); and the comparison of an estimate with what a run spent
-(`harness.estimate.actual`).
+"""Estimates before a run.
+
+- `estimate`: prompt tokens counted per request, output tokens from `max_tokens` and earlier
+  runs, and their dollars;
+- `dryrun`: the dry run that builds the estimate without calling a model;
+- `actual`: the estimate set against what a run spent.
 
 The package imports nothing at load time, because `harness.run` imports the estimate and
 the dry run imports `harness.run`.

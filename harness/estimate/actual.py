@@ -1,8 +1,8 @@
 """The estimate made before a run set against what the run measured, per model and suite.
 
-Actual input tokens are uncached + cached + cache-write tokens and actual output tokens are
-visible + reasoning tokens, over the samples with reported usage; actual dollars are the
-suite's total cost. A ratio is actual / expected estimate.
+Actual input tokens are uncached + cached + cache-write tokens, and actual output tokens are
+visible + reasoning tokens, both over the samples with reported usage. Actual dollars are
+the suite's total cost, and a ratio is actual / expected estimate.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 - prompt tokens: counted for every request (see `harness.estimate.tokens`);
 - output tokens, bound: requests x the `max_tokens` each request sends;
 - output tokens, expected: requests x the mean output measured on the same model string and
-  suite in earlier runs, capped at `max_tokens`; without earlier runs, the bound;
+  suite in earlier runs, capped at `max_tokens`. Without earlier runs it is the bound;
 - dollars: prompt tokens at the uncached input rate (prompt caching can only lower this),
   output tokens at the output rate, by the same `call_cost` a run uses.
 """
@@ -37,9 +37,9 @@ class EstimateRow(BaseModel):
     """requests x max_tokens; None when a request sets no max_tokens."""
     output_expected: int | None
     output_basis: str
-    """Where the expected output comes from: earlier runs or max_tokens."""
+    """Basis of the expected output: earlier runs or max_tokens."""
     tokenizer: str
-    """How the prompt tokens were counted."""
+    """Tokenizer or approximation that counted the prompt tokens."""
     approximate: bool
     priced: bool
     cost_bound: float | None
@@ -59,7 +59,7 @@ class RunEstimate(BaseModel):
         """Requests of models without a price, left out of every dollar total."""
         return sum(row.requests for row in self.rows if not row.priced)
 
-    def total(self, field: str) -> float | int | None:
+    def total(self, field: str) -> float | None:
         """Sum a numeric field over the rows that have it; None when no row has it."""
         values = [getattr(row, field) for row in self.rows if getattr(row, field) is not None]
         return sum(values) if values else None
@@ -86,7 +86,8 @@ def _row(model_id: str, suite_id: str, requests: list[PlannedSample], tokenizer:
          price: PriceSnapshot | None, earlier: OutputHistory | None) -> EstimateRow:
     prompt, used = _count(requests, tokenizer)
     limits = [_max_tokens(planned.params) for planned in requests]
-    bound = None if any(limit is None for limit in limits) else sum(limits)  # type: ignore[arg-type]
+    known = [limit for limit in limits if limit is not None]
+    bound = sum(known) if len(known) == len(limits) else None
     expected, basis = _expected_output(limits, bound, earlier)
     priced = price is not None and price.priced
     return EstimateRow(

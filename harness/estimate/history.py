@@ -11,8 +11,10 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.errors import StoreError
+from harness.store.records import PriceSnapshot
 from harness.store.run_dir import MANIFEST, RunDir
 
 logger = logging.getLogger(__name__)
@@ -66,3 +68,40 @@ def _add_run(run_dir: RunDir, history: dict[HistoryKey, OutputHistory]) -> None:
         entry.samples += 1
         entry.output_tokens += usage.output_tokens + usage.reasoning_tokens
         entry.runs.add(run_dir.run_id)
+
+
+ComputeKey = tuple[str, str, float]
+"""(LiteLLM model string, local weights, hourly rate in US dollars) of a local model priced by compute time."""
+
+
+def compute_key(entry: dict[str, Any]) -> ComputeKey | None:
+    """Return the key of a config model entry priced by compute time, or None for any other model."""
+    local, price = entry.get("local") or {}, entry.get("price") or {}
+    compute = price.get("compute") if isinstance(price, dict) else None
+    if not isinstance(local, dict) or not isinstance(compute, dict) or "hourly_usd" not in compute:
+        return None
+    return (str(entry.get("model")), str(local.get("weights")), float(compute["hourly_usd"]))
+
+
+def calibrated_prices(results_dir: Path) -> dict[ComputeKey, tuple[str, PriceSnapshot]]:
+    """Return the latest calibrated price of each local model in earlier runs, with that run's id.
+
+    Run ids start with their UTC start time, so the last one in name order is the latest.
+    """
+    found: dict[ComputeKey, tuple[str, PriceSnapshot]] = {}
+    if not results_dir.is_dir():
+        return found
+    for path in sorted(results_dir.iterdir()):
+        if not (path / MANIFEST).is_file():
+            continue
+        try:
+            manifest = RunDir(path).read_manifest()
+        except StoreError as exc:
+            logger.warning("skipping run %s when looking for calibrated prices: %s", path.name, exc)
+            continue
+        for entry in manifest.config.get("models", []):
+            key = compute_key(entry)
+            price = manifest.prices.get(str(entry.get("id")))
+            if key is not None and price is not None and price.priced:
+                found[key] = (manifest.run_id, price)
+    return found

@@ -11,8 +11,8 @@
   dry run must not do;
 - everything else gets tiktoken's `cl100k_base`, which is not the model's own tokenizer.
 
-So only the first case is labelled as the model's tokenizer; every other count says which
-approximation it is. When LiteLLM cannot count at all, characters / 4 is used and said so.
+So only the first case is labelled as the model's tokenizer, and every other count names
+its approximation. When LiteLLM cannot count at all, characters / 4 is used and said so.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ CHARS_PER_TOKEN = 4
 
 @dataclass(frozen=True)
 class Tokenizer:
-    """How the prompt tokens of one model are counted."""
+    """Tokenizer choice for the prompt tokens of one model."""
 
     label: str
-    """What is counted, e.g. 'tiktoken o200k_base (LiteLLM)' or 'approximation: characters / 4'."""
+    """Label shown with the count, e.g. 'tiktoken o200k_base (LiteLLM)' or 'approximation: characters / 4'."""
     approximate: bool
     """True unless the count uses the model's own tokenizer."""
     litellm_model: str | None
@@ -47,7 +47,7 @@ DEFAULT_ENCODING = Tokenizer("approximation: tiktoken cl100k_base (LiteLLM's def
 
 
 def choose_tokenizer(model: ModelConfig) -> Tokenizer:
-    """Pick the tokenizer LiteLLM knows for a model's string, or a stated approximation."""
+    """Pick LiteLLM's tokenizer for a model's string, or a stated approximation."""
     try:
         import litellm  # deferred: importing LiteLLM takes seconds
     except ImportError:  # pragma: no cover - LiteLLM is a dependency

@@ -8,15 +8,20 @@ exponential back-off (honouring Retry-After); every other failure is recorded as
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import email.utils
 import logging
 import os
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator
 
 from harness.config import ModelConfig, RunSettings
+from harness.models.limiter import AdaptiveLimiter, Slot
 from harness.models.secrets import redact
+from harness.models.system_fold import fold_system_message, rejects_system_message
 from harness.models.usage import usage_from_response
 from harness.store.records import ErrorInfo, Usage
 
@@ -38,6 +43,10 @@ class CallResult:
     response_model: str | None = None
     retries: list[str] = field(default_factory=list)
     """One line per retried failure: its class and the wait."""
+    messages: list[dict[str, Any]] | None = None
+    """The messages as sent when they differ from the planned ones (a folded system message)."""
+    system_folded: bool = False
+    """True when the provider rejected the system message and it was folded into the user turn."""
 
 
 @dataclass(frozen=True)
@@ -92,15 +101,37 @@ def _retryable() -> tuple[type[BaseException], ...]:
 
 
 def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if not headers:
-        return None
-    value = headers.get("retry-after")
+    """Return the wait a rate-limited reply asked for, in seconds, or None.
+
+    LiteLLM 1.83 keeps the provider's headers in `litellm_response_headers`; the exception's
+    `response` is often a stand-in without them. Reads `retry-after-ms`, then `retry-after`
+    as seconds or as an HTTP date.
+    """
+    for headers in (getattr(exc, "litellm_response_headers", None), getattr(getattr(exc, "response", None), "headers", None)):
+        if not headers:
+            continue
+        value = headers.get("retry-after-ms")
+        if value is not None:
+            with contextlib.suppress(ValueError):
+                return max(0.0, float(value) / 1000)
+        value = headers.get("retry-after")
+        if value is not None:
+            return _parse_retry_after(value)
+    return None
+
+
+def _parse_retry_after(value: str) -> float | None:
     try:
-        return max(0.0, float(value)) if value is not None else None
+        return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # HTTP dates are in GMT
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def backoff_delay(attempt: int, retry_after: float | None) -> float:
@@ -111,41 +142,79 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
     return base * (0.5 + random.random() / 2)
 
 
-async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings) -> CallResult:
-    """Call the model once, retrying transient failures up to `settings.retries` times."""
-    litellm = _litellm()
+async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings,
+                     limiter: AdaptiveLimiter | None = None) -> CallResult:
+    """Call the model with retries (see `_call_with_retries`); when the provider rejects the system
+    message, call once more with its text folded into the first user turn, and record that."""
+    result = await _call_with_retries(endpoint, messages, params, settings, limiter)
+    if not rejects_system_message(result.error, messages):
+        return result
+    assert result.error is not None
+    logger.warning("model %s rejected the system message (%s); sending it in the user turn", endpoint.model.id, result.error.type)
+    folded = fold_system_message(messages)
+    retried = await _call_with_retries(endpoint, folded, params, settings, limiter)
+    retried.attempts += result.attempts
+    retried.retries = [*result.retries, f"{result.error.type}: system message rejected, folded into the user turn", *retried.retries]
+    retried.messages, retried.system_folded = folded, True
+    return retried
 
+
+async def _call_with_retries(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings,
+                             limiter: AdaptiveLimiter | None = None) -> CallResult:
+    """Call the model, retrying transient failures up to `settings.retries` times.
+
+    Each attempt holds a slot of `limiter` (when given) while it is in flight, and tells it
+    about rate limits and successes; the back-off wait between attempts holds no slot.
+    """
+    litellm = _litellm()
     retryable = _retryable()
     result = CallResult()
     for attempt in range(1, settings.retries + 2):
         result.attempts = attempt
         started = time.perf_counter()
-        try:
-            response = await litellm.acompletion(
-                model=endpoint.litellm_model,
-                messages=messages,
-                api_base=endpoint.api_base,
-                api_key=endpoint.api_key,
-                timeout=settings.timeout_s,
-                num_retries=0,
-                **params,
-            )
-        except retryable as exc:
-            if attempt > settings.retries:
+        async with _slot(limiter) as slot:
+            try:
+                response = await litellm.acompletion(
+                    model=endpoint.litellm_model,
+                    messages=messages,
+                    api_base=endpoint.api_base,
+                    api_key=endpoint.api_key,
+                    timeout=settings.timeout_s,
+                    num_retries=0,
+                    **params,
+                )
+            except retryable as exc:
+                failure: BaseException | None = exc
+                slot.rate_limited = isinstance(exc, litellm.RateLimitError)
+                slot.retry_after = _retry_after(exc)
+            except Exception as exc:  # any other provider failure is this sample's outcome, not a crash
                 result.error = _error_info(exc)
+                logger.warning("model %s: %s: %s", endpoint.model.id, type(exc).__name__, result.error.message[:200])
                 return result
-            delay = backoff_delay(attempt, _retry_after(exc))
-            result.retries.append(f"{type(exc).__name__} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
-            logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, type(exc).__name__, attempt, settings.retries, delay)
-            await asyncio.sleep(delay)
-            continue
-        except Exception as exc:  # any other provider failure is this sample's outcome, not a crash
-            result.error = _error_info(exc)
-            logger.warning("model %s: %s: %s", endpoint.model.id, type(exc).__name__, result.error.message[:200])
+            else:
+                failure = None
+                slot.succeeded = True
+        if failure is None:
+            result.latency_s = time.perf_counter() - started
+            return _fill_from_response(result, response)
+        if attempt > settings.retries:
+            result.error = _error_info(failure)
             return result
-        result.latency_s = time.perf_counter() - started
-        return _fill_from_response(result, response)
+        delay = backoff_delay(attempt, slot.retry_after)
+        result.retries.append(f"{type(failure).__name__} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
+        logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, type(failure).__name__, attempt, settings.retries, delay)
+        await asyncio.sleep(delay)
     return result
+
+
+@contextlib.asynccontextmanager
+async def _slot(limiter: AdaptiveLimiter | None) -> AsyncIterator[Slot]:
+    """Hold a slot of the limiter, or a slot of nothing when there is no limiter."""
+    if limiter is None:
+        yield Slot(started=0.0)
+        return
+    async with limiter.slot() as slot:
+        yield slot
 
 
 def _fill_from_response(result: CallResult, response: Any) -> CallResult:

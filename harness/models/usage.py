@@ -12,11 +12,12 @@ meaning of its totals depends on the provider. What LiteLLM 1.83.14 does, read i
   copies the hit count into `prompt_tokens_details.cached_tokens`, and `prompt_tokens` is
   hit + miss.
 - Anthropic (`litellm/llms/anthropic/chat/transformation.py`, `calculate_usage`) and Bedrock
-  Converse (`litellm/llms/bedrock/chat/converse_transformation.py`, `_transform_usage`) add
-  the cache-read and cache-write counts to the provider's uncached `input_tokens`, so
-  `prompt_tokens` includes both; the write count is `cache_creation_input_tokens` and
-  `prompt_tokens_details.cache_creation_tokens`. The provider's output count already
-  includes thinking; LiteLLM estimates `reasoning_tokens` by counting the thinking text.
+  Converse (`litellm/llms/bedrock/chat/converse_transformation.py`, `_transform_usage`):
+  LiteLLM adds the cache-read and cache-write counts to the provider's uncached
+  `input_tokens`, so `prompt_tokens` includes both. The write count is in
+  `cache_creation_input_tokens` and `prompt_tokens_details.cache_creation_tokens`. The
+  provider's output count already includes thinking, and LiteLLM estimates
+  `reasoning_tokens` by counting the thinking text.
 - Gemini and Vertex AI (`litellm/llms/vertex_ai/gemini/vertex_and_google_ai_studio_gemini.py`,
   `_calculate_usage`): `promptTokenCount` includes `cachedContentTokenCount`; LiteLLM adds
   `thoughtsTokenCount` to `candidatesTokenCount` unless the provider already did, so
@@ -57,32 +58,42 @@ def _int(value: Any) -> int:
 
 
 def _field(obj: Any, name: str) -> Any:
-    """Read an attribute or a mapping key; LiteLLM objects support both, raw dicts only the key."""
+    """Read an attribute or a mapping key, because LiteLLM objects support both and raw dicts only keys."""
     if isinstance(obj, dict):
         return obj.get(name)
     return getattr(obj, name, None)
 
 
 def usage_from_response(response: Any) -> Usage:
-    """Split the usage of a LiteLLM reply (or of a raw usage mapping's holder) by token kind.
+    """Split the usage of a LiteLLM reply by token kind.
 
-    Returns `Usage(reported=False)` when the reply has no usage or no prompt count.
+    Returns `Usage(reported=False)` when the reply has no usage or a zero prompt count.
     """
     usage = _field(response, "usage")
-    if usage is None or _field(usage, "prompt_tokens") is None:
+    if not _has_counts(usage):
         return Usage(reported=False, convention=NO_USAGE)
     return normalise_usage(usage)
 
 
+def _has_counts(usage: Any) -> bool:
+    """Tell whether a usage block carries real counts.
+
+    When a provider sends no usage, LiteLLM still attaches `Usage(prompt_tokens=0, ...)`
+    (seen with LiteLLM 1.83.14 on an OpenAI-compatible reply without a `usage` key). Every
+    request sends at least one prompt token, so a zero prompt count means "not reported".
+    """
+    return usage is not None and _int(_field(usage, "prompt_tokens")) > 0
+
+
 def usage_from_stream(chunks: Iterable[Any]) -> Usage:
-    """Return the usage of a streamed reply from the last chunk that carries one.
+    """Split the usage of a streamed reply, read from the last chunk that carries usage.
 
     A stream without any usage chunk is flagged as not reported, not counted as zero.
     """
     found = None
     for chunk in chunks:
         usage = _field(chunk, "usage")
-        if usage is not None and _field(usage, "prompt_tokens") is not None:
+        if _has_counts(usage):
             found = usage
     if found is None:
         return Usage(reported=False, convention=NO_STREAM_USAGE)
@@ -119,7 +130,7 @@ def normalise_usage(usage: Any) -> Usage:
 
 
 def _cache_counts(usage: Any) -> tuple[int, int]:
-    """Return (cache reads, cache writes), whichever of LiteLLM's fields carries them."""
+    """Return (cache reads, cache writes) from whichever of LiteLLM's fields carries them."""
     details = _field(usage, "prompt_tokens_details")
     cached = _int(_field(details, "cached_tokens")) or _int(_field(usage, "cache_read_input_tokens"))
     cached = cached or _int(_field(usage, "prompt_cache_hit_tokens"))
@@ -128,7 +139,7 @@ def _cache_counts(usage: Any) -> tuple[int, int]:
 
 
 def raw_usage(usage: Any) -> dict[str, Any]:
-    """Return the usage block as plain data, keeping numbers only (nested where the provider nests them)."""
+    """Convert a usage block to plain data with numbers only, nested as the provider nests them."""
     if isinstance(usage, dict):
         data: Any = usage
     elif hasattr(usage, "model_dump"):

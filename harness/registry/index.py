@@ -1,8 +1,8 @@
 """Write the run index: add one run, rebuild from the run directories, or bring it up to date.
 
 The index lives at `<results>/index.sqlite`. It only caches what the run directories
-contain, so deleting it loses nothing: `rebuild` recreates it, and `sync` (which every
-reading command calls first) rebuilds a missing, corrupt or outdated file and indexes run
+contain, so deleting it loses nothing. `rebuild` recreates it. `sync`, which every reading
+command calls first, rebuilds a missing, corrupt or outdated file and indexes the run
 directories that are new or changed since they were indexed.
 """
 
@@ -31,7 +31,7 @@ class RegistryError(StoreError):
 
 @dataclass
 class IndexReport:
-    """What a rebuild or sync did."""
+    """Outcome of a rebuild or a sync."""
 
     indexed: list[str] = field(default_factory=list)
     """Run ids added or updated."""
@@ -101,15 +101,15 @@ def sync_index(results_dir: Path) -> IndexReport:
         with closing(connect(path)) as connection:
             rows = connection.execute("SELECT run_id, path, source_stamp FROM runs").fetchall()
             stamps = {row["path"]: (row["run_id"], row["source_stamp"]) for row in rows}
-            kept: set[str] = set()
+            current_ids: set[str] = set()
             for run_dir in run_dirs(results_dir):
                 known = stamps.get(str(run_dir.path.resolve()))
                 if known is not None and known[1] == source_stamp(run_dir):
-                    kept.add(known[0])
+                    current_ids.add(known[0])
                     continue
                 _index_into(connection, run_dir, report)
-            kept.update(report.indexed)
-            for run_id in sorted({run_id for run_id, _ in stamps.values()} - kept):
+            current_ids.update(report.indexed)
+            for run_id in sorted({run_id for run_id, _ in stamps.values()} - current_ids):
                 connection.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
                 report.removed.append(run_id)
             connection.commit()

@@ -89,7 +89,7 @@ def model_history(
     """Return a model's figures per vertical (or suite) and run, ordered by group and then run start.
 
     Args:
-        results_dir: the results directory that holds the index.
+        results_dir: the results directory that contains the index.
         model: a model id of the run configs, or a LiteLLM model string.
         level: 'vertical' or 'suite'.
         group: only this vertical or suite.

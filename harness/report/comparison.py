@@ -118,7 +118,7 @@ def _delta_row(row: DeltaRow, comparison: RunComparison) -> dict[str, str]:
     return {
         "model": row.pair.label,
         "group": row.group,
-        "items": f"{difference.items:,}",
+        "item_count": f"{difference.items:,}",
         "excluded": f"{row.excluded_items:,}",
         "base": format_percent(difference.accuracy_second),
         "new": format_percent(difference.accuracy_first),
@@ -156,12 +156,12 @@ def _flip_groups(flips: tuple[Flip, ...], max_flips: int, reply_chars: int) -> l
         grouped[(flip.direction, flip.base_id, flip.new_id)].append(flip)
     groups = []
     for (direction, base_id, new_id), members in grouped.items():
-        label = base_id if base_id == new_id else f"{base_id} -> {new_id}"
-        shown = members[:max_flips]
+        label = base_id if base_id == new_id else f"{base_id} → {new_id}"
+        listed = members[:max_flips]
         groups.append({
             "title": f"{label}: {len(members):,} {'right → wrong' if direction == 'right_to_wrong' else 'wrong → right'}",
-            "rows": [_flip_row(flip, reply_chars) for flip in shown],
-            "hidden": len(members) - len(shown),
+            "rows": [_flip_row(flip, reply_chars) for flip in listed],
+            "hidden": len(members) - len(listed),
         })
     return groups
 

@@ -114,7 +114,7 @@ def plain_text(value: Any) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut text after limit characters and say how many were left out."""
+    """Cut text after limit characters and append the number of characters left out."""
     if len(text) <= limit:
         return text
     return text[:limit] + f"… [{len(text) - limit:,} more characters]"

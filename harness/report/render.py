@@ -32,6 +32,8 @@ from harness.report.formatting import (
     signed_percent_or,
 )
 from harness.store.records import Manifest, PriceSnapshot, Sample, SuiteSnapshot
+from harness.suite_metrics import SuiteMetrics, collector_for
+from harness.suite_metrics import describe as describe_suite_metrics
 
 __all__ = ["ReportPaths", "build_context", "environment", "format_money", "format_p_value", "markdown_cell",
            "price_text", "render_reports"]
@@ -55,7 +57,7 @@ DEFINITIONS: tuple[str, ...] = (
     "subtasks, capped at the number of items.",
     "Outcome rates are shares of all samples of the group, `error` included.",
     "pass@k (items run with several repeats) is the mean over items of 1 - C(n - c, k) / C(n, k), with n answered "
-    "repeats of which c are correct (Chen et al. 2021). It is shown for k = 1 and for the largest k that every item supports.",
+    "repeats of which c are correct (Chen et al. 2021, arXiv:2107.03374). It is shown for k = 1 and for the largest k that every item supports.",
     "Accuracy advantage is computed on the items (repeat 0) that both models answered. "
     "Absolute advantage = acc_S - acc_F in percentage points (pp). Relative advantage = (acc_S - acc_F) / acc_F, "
     "undefined when acc_F = 0.",
@@ -98,6 +100,7 @@ def render_reports(
     resamples: int = 2000,
     seed: int = 0,
     aggregates: Aggregates | None = None,
+    suite_metrics: SuiteMetrics | None = None,
 ) -> ReportPaths:
     """Aggregate a run's samples and write `report.md` and `report.html` into out_dir.
 
@@ -112,6 +115,8 @@ def render_reports(
         seed: bootstrap seed.
         aggregates: figures the caller already computed with `aggregate`; the factory is
             then called only once, for the appendix, and resamples and seed are unused.
+        suite_metrics: figures from `harness.suite_metrics`; when None they are computed in
+            the same pass as the aggregates, or left out if the caller passes `aggregates`.
 
     Raises:
         ValueError: the factory returned the same iterator on both calls.
@@ -120,9 +125,11 @@ def render_reports(
     out.mkdir(parents=True, exist_ok=True)
     first_pass = None
     if aggregates is None:
+        collector = collector_for(manifest)
         first_pass = samples_iterable_factory()
-        aggregates = aggregate(first_pass, manifest, resamples=resamples, seed=seed)
-    context = build_context(manifest, aggregates)
+        aggregates = aggregate(collector.tap(first_pass), manifest, resamples=resamples, seed=seed)
+        suite_metrics = suite_metrics or collector.finish()
+    context = {**build_context(manifest, aggregates), "suite_metrics": describe_suite_metrics(suite_metrics or SuiteMetrics())}
     env = environment()
     paths = ReportPaths(markdown=out / "report.md", html=out / "report.html")
 
@@ -178,7 +185,23 @@ def build_context(manifest: Manifest, aggregates: Aggregates) -> dict[str, Any]:
         "uncompared": _uncompared_verticals(aggregates),
         "significance_note": SIGNIFICANCE_NOTE,
         "definitions": DEFINITIONS,
+        "costs": _cost_section(manifest, aggregates),
+        "routing": _routing_section(manifest),
     }
+
+
+def _cost_section(manifest: Manifest, aggregates: Aggregates) -> dict[str, Any]:
+    """The cost and ROI section's variables (see harness.roi.report)."""
+    from harness.roi.report import cost_section  # deferred: harness.roi imports the report's formatting
+
+    return cost_section(manifest, aggregates)
+
+
+def _routing_section(manifest: Manifest) -> dict[str, Any] | None:
+    """The routing section's variables, or None when `verticalbench route` has not analysed the run."""
+    from harness.routing.report import routing_context  # deferred: routing imports the report's formatting
+
+    return routing_context(manifest)
 
 
 def _run_info(manifest: Manifest) -> dict[str, Any]:
@@ -273,7 +296,7 @@ def _pass_row(stats: GroupStats) -> dict[str, str]:
         "model": stats.model_id,
         "group": stats.group,
         "repeats": f"{stats.max_repeats:,}",
-        "values": ", ".join(f"pass@{k} {format_percent(value)}" for k, value in stats.pass_at_k),
+        "pass_values": ", ".join(f"pass@{k} {format_percent(value)}" for k, value in stats.pass_at_k),
     }
 
 

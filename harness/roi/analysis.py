@@ -147,6 +147,8 @@ def roi_rows(aggregates: Aggregates, request: RoiRequest) -> list[RoiRow]:
 def pair_inputs(comparison: Comparison, aggregates: Aggregates) -> PairInputs:
     """Build the calculator's inputs from a `Comparison` and the models' figures on its vertical."""
     interval = comparison.advantage_interval_points
+    if comparison.accuracy_specialized is None or comparison.accuracy_frontier is None:
+        raise RoiError(f"{comparison.specialized} and {comparison.frontier} answered no common item on {comparison.vertical}")
     return PairInputs(
         accuracy_specialized=comparison.accuracy_specialized,
         accuracy_frontier=comparison.accuracy_frontier,

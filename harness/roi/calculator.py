@@ -38,7 +38,7 @@ class PairInputs:
 
 @dataclass(frozen=True)
 class Scenario:
-    """What the user states about the workload of one vertical."""
+    """User-stated volume, stakes and fixed cost of one vertical."""
 
     volume: float
     """Queries per month."""
@@ -120,7 +120,8 @@ def roi(pair: PairInputs, scenario: Scenario) -> RoiFigures:
         net = n * margin - scenario.fixed_monthly
         break_even = break_even_volume(margin, scenario.fixed_monthly)
         if interval is not None and scenario.stakes > 0:
-            low, high = (margin_per_query(bound, scenario.stakes, pair.cost_specialized, pair.cost_frontier) for bound in interval)
+            low, high = (margin_per_query(bound, scenario.stakes, pair.cost_specialized, pair.cost_frontier)
+                         for bound in interval)
             net_interval = (n * low - scenario.fixed_monthly, n * high - scenario.fixed_monthly)
     return RoiFigures(
         volume=n,

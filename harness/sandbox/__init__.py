@@ -1,15 +1,15 @@
 """Run untrusted, model-written Python programs in an isolated child process.
 
 `run_program` runs one program and `run_tests` runs a solution with its tests; both
-return a `SandboxResult`. `run_many` runs many in parallel. See docs/sandbox.md for what
-the sandbox protects against and what it does not.
+return a `SandboxResult`. `run_many` and `SandboxPool` run many in parallel, in reused
+sandboxes. See docs/sandbox.md for what the sandbox protects against and what it does not.
 """
 
 from harness.sandbox.config import SandboxConfig, SandboxUnavailableError
 from harness.sandbox.isolation import ISOLATIONS, detect_isolation
 from harness.sandbox.limits import SandboxLimits
 from harness.sandbox.outcome import SandboxResult, SandboxStatus
-from harness.sandbox.pool import SandboxJob, run_many
+from harness.sandbox.pool import SandboxJob, SandboxPool, run_many, shared_pool
 from harness.sandbox.runner import run_program, run_tests
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "SandboxConfig",
     "SandboxJob",
     "SandboxLimits",
+    "SandboxPool",
     "SandboxResult",
     "SandboxStatus",
     "SandboxUnavailableError",
@@ -24,4 +25,5 @@ __all__ = [
     "run_many",
     "run_program",
     "run_tests",
+    "shared_pool",
 ]

@@ -82,24 +82,42 @@ def _require(tool: str) -> str:
 
 
 def _bwrap_argv(program_argv: list[str], workdir: Path, config: SandboxConfig) -> list[str]:
-    bwrap = _require("bwrap")
-    argv = [bwrap, "--unshare-all", "--unshare-user"]
-    if _bwrap_supports(bwrap, "--disable-userns"):
-        argv.append("--disable-userns")
-    argv += ["--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--dev", "/dev"]
-    # The new /dev, /dev/shm included, is a tmpfs that would store writes in memory
-    # outside RLIMIT_AS. Read-only, it also matches the unshare fallback.
-    argv += ["--remount-ro", "/dev", "--proc", "/proc"]
-    for path in hidden_paths(config, program_argv[0], workdir):
-        if path.is_dir():
-            argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
-        else:
-            argv += ["--ro-bind", "/dev/null", str(path)]
-    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    argv = bwrap_sandbox_argv(program_argv[0], workdir, config, die_with_parent=True)
     # A shell as pid 1 instead of bwrap's own init: bwrap exits without reaping its init,
     # which would leave a zombie counted against the sandbox user's process limit.
     script = "\n".join(_run_as_child())
     return [*argv, "--as-pid-1", "--", _require("sh"), "-c", script, "vb-sandbox-init", *program_argv]
+
+
+def bwrap_sandbox_argv(interpreter: str, workdir: Path, config: SandboxConfig, *, die_with_parent: bool) -> list[str]:
+    """Return the bwrap options, up to the command, of a sandbox whose only writable place is `workdir`.
+
+    Args:
+        interpreter: The interpreter that will run inside, which must stay visible.
+        workdir: Directory bound read-write and used as the working directory.
+        config: Host settings (hidden paths).
+        die_with_parent: Whether bwrap is killed when the thread that started it exits.
+            Long-lived sandboxes started from short-lived threads must not use it.
+
+    Raises:
+        SandboxUnavailableError: When bwrap is not on PATH.
+    """
+    bwrap = _require("bwrap")
+    argv = [bwrap, "--unshare-all", "--unshare-user"]
+    if _bwrap_supports(bwrap, "--disable-userns"):
+        argv.append("--disable-userns")
+    if die_with_parent:
+        argv.append("--die-with-parent")
+    argv += ["--new-session", "--ro-bind", "/", "/", "--dev", "/dev"]
+    # The new /dev, /dev/shm included, is a tmpfs that would store writes in memory
+    # outside RLIMIT_AS. Read-only, it also matches the unshare fallback.
+    argv += ["--remount-ro", "/dev", "--proc", "/proc"]
+    for path in hidden_paths(config, interpreter, workdir):
+        if path.is_dir():
+            argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
+        else:
+            argv += ["--ro-bind", "/dev/null", str(path)]
+    return [*argv, "--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
 
 
 @functools.lru_cache(maxsize=8)

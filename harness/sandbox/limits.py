@@ -73,6 +73,9 @@ def rlimit_values(limits: SandboxLimits) -> dict[int, tuple[int, int]]:
         resource.RLIMIT_NPROC: (limits.max_processes, limits.max_processes),
         resource.RLIMIT_FSIZE: (limits.max_file_bytes, limits.max_file_bytes),
         resource.RLIMIT_CORE: (0, 0),
+        # POSIX message queues outlive their creator inside an IPC namespace, which a
+        # reused sandbox keeps from one program to the next; none may be created.
+        resource.RLIMIT_MSGQUEUE: (0, 0),
     }
     return {rid: clamp_to_host(rid, soft, hard) for rid, (soft, hard) in requested.items()}
 
@@ -83,6 +86,7 @@ _PRLIMIT_OPTIONS = {
     resource.RLIMIT_NPROC: "--nproc",
     resource.RLIMIT_FSIZE: "--fsize",
     resource.RLIMIT_CORE: "--core",
+    resource.RLIMIT_MSGQUEUE: "--msgqueue",
 }
 
 

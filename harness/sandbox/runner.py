@@ -29,6 +29,7 @@ def run_program(
     limits: SandboxLimits = _DEFAULT_LIMITS,
     isolation: str = "auto",
     config: SandboxConfig | None = None,
+    warm: bool = False,
 ) -> SandboxResult:
     """Run a Python program in the sandbox.
 
@@ -39,6 +40,9 @@ def run_program(
             "none". A named isolation that does not work here gives an `unavailable`
             result instead of a weaker isolation.
         config: Host settings, or None for `SandboxConfig()`.
+        warm: Run in a reused bubblewrap sandbox of this process's shared pool for
+            `config` (see `harness.sandbox.pool.shared_pool`), which saves starting a
+            sandbox and an interpreter. Other isolations run as without it.
 
     Returns:
         The result, where `passed` means exit code 0.
@@ -46,7 +50,7 @@ def run_program(
     Raises:
         ValueError: For an unknown isolation name.
     """
-    return _run(program, limits, isolation, config or SandboxConfig(), token=None)
+    return _dispatch(program, limits, isolation, config or SandboxConfig(), None, warm)
 
 
 def run_tests(
@@ -56,6 +60,7 @@ def run_tests(
     limits: SandboxLimits = _DEFAULT_LIMITS,
     isolation: str = "auto",
     config: SandboxConfig | None = None,
+    warm: bool = False,
 ) -> SandboxResult:
     """Run `solution` followed by `tests` in the sandbox.
 
@@ -73,12 +78,19 @@ def run_tests(
         limits: See `run_program`.
         isolation: See `run_program`.
         config: See `run_program`.
+        warm: See `run_program`.
 
     Raises:
         ValueError: For an unknown isolation name.
     """
-    token = _TOKEN_PREFIX + secrets.token_hex(16)
-    return _run(compose_test_program(solution, tests, token), limits, isolation, config or SandboxConfig(), token)
+    token = new_token()
+    program = compose_test_program(solution, tests, token)
+    return _dispatch(program, limits, isolation, config or SandboxConfig(), token, warm)
+
+
+def new_token() -> str:
+    """Return a fresh random token for the check that `compose_test_program` appends."""
+    return _TOKEN_PREFIX + secrets.token_hex(16)
 
 
 def compose_test_program(solution: str, tests: str, token: str) -> str:
@@ -87,22 +99,43 @@ def compose_test_program(solution: str, tests: str, token: str) -> str:
     return f"{solution}\n\n{tests}\n\n{check}"
 
 
+def _dispatch(
+    program: str, limits: SandboxLimits, isolation: str, config: SandboxConfig, token: str | None, warm: bool
+) -> SandboxResult:
+    if warm:
+        # Imported here because the pool module builds on this one.
+        from harness.sandbox.pool import shared_pool
+
+        return shared_pool(config).run_prepared(program, limits, isolation, token)
+    return _run(program, limits, isolation, config, token)
+
+
 def _run(
     program: str, limits: SandboxLimits, isolation: str, config: SandboxConfig, token: str | None
 ) -> SandboxResult:
     try:
         chosen = resolve_isolation(isolation, config)
         interpreter = select_interpreter(config)
-        stdout = StreamCapture(limits.max_output_bytes, token.encode() if token else None)
-        stderr = StreamCapture(limits.max_output_bytes)
-        outcome = _execute(program, limits, chosen, interpreter, config, stdout, stderr)
+        stdout, stderr = new_captures(limits, token)
+        outcome = execute(program, limits, chosen, interpreter, config, stdout, stderr)
     except SandboxUnavailableError as exc:
-        _log_unavailable(str(exc))
-        return SandboxResult("unavailable", None, None, "", str(exc), 0.0, isolation)
-    return _result(outcome, limits, chosen, stdout, stderr, token)
+        return unavailable_result(exc, isolation)
+    return build_result(outcome, limits, chosen, stdout, stderr, token)
 
 
-def _execute(
+def new_captures(limits: SandboxLimits, token: str | None) -> tuple[StreamCapture, StreamCapture]:
+    """Return the (stdout, stderr) captures of one run; stdout looks for `token`."""
+    stdout = StreamCapture(limits.max_output_bytes, token.encode() if token else None)
+    return stdout, StreamCapture(limits.max_output_bytes)
+
+
+def unavailable_result(error: SandboxUnavailableError, isolation: str) -> SandboxResult:
+    """Return the `unavailable` result of a run that asked for `isolation`."""
+    _log_unavailable(str(error))
+    return SandboxResult("unavailable", None, None, "", str(error), 0.0, isolation)
+
+
+def execute(
     program: str,
     limits: SandboxLimits,
     isolation: str,
@@ -111,6 +144,7 @@ def _execute(
     stdout: StreamCapture,
     stderr: StreamCapture,
 ) -> ProcessOutcome:
+    """Run `program` in a sandbox of its own, started for this run alone."""
     with run_identity(config) as drop, private_workdir(program, owner=drop, temp_root=config.temp_root) as workdir:
         launch = build_launch(isolation, [interpreter, "-s", PROGRAM_NAME], workdir, config, drop)
         prefix = prlimit_prefix(limits)
@@ -133,7 +167,7 @@ def _log_unavailable(message: str) -> None:
     logger.warning("sandbox runs not started: %s", message)
 
 
-def _result(
+def build_result(
     outcome: ProcessOutcome,
     limits: SandboxLimits,
     isolation: str,
@@ -141,6 +175,7 @@ def _result(
     stderr: StreamCapture,
     token: str | None,
 ) -> SandboxResult:
+    """Classify a finished run and return its result; `token` is None for `run_program`."""
     signal_number = signal_from_exit(outcome.exit_code)
     error_type = None
     if signal_number is None and outcome.exit_code != 0 and not outcome.timed_out:

@@ -79,7 +79,7 @@ def score_code(spec: SuiteSpec, item: Item, reply: str, settings: CodeSettings) 
     timeout_s = settings.timeout_s
     limits = SandboxLimits(wall_seconds=timeout_s, cpu_seconds=max(1, int(timeout_s)))
     config = sandbox_config(settings.hidden_paths)
-    result = run_tests(program, str(item.reference), limits=limits, isolation=settings.isolation, config=config)
+    result = run_tests(program, str(item.reference), limits=limits, isolation=settings.isolation, config=config, warm=True)
     details = {
         "sandbox_status": result.status,
         "error_type": result.error_type,

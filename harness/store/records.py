@@ -89,6 +89,9 @@ class Sample(BaseModel):
     """Model name the provider reported in its reply (informational; pricing uses the config id)."""
     started_at: str
     """ISO-8601 UTC time the first call for this sample started."""
+    route: dict[str, Any] | None = None
+    """Set by a routed run: the policy, this step of the item's model chain, why the model was
+    chosen, and whether this sample is the item's final answer (see docs/routing.md)."""
 
     @property
     def key(self) -> tuple[str, str, str, int]:
@@ -164,3 +167,5 @@ class Manifest(BaseModel):
     """Cost inputs kept with the run for its report: 'estimate' (the dry-run estimate made before
     the first call), 'roi' and 'readiness' (the last inputs of those commands), 'repriced' (set on
     a repriced copy: the price file and the original prices)."""
+    routing: dict[str, Any] = Field(default_factory=dict)
+    """The last `verticalbench route` analysis of this run, kept for its report (see docs/routing.md)."""

@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -140,24 +141,43 @@ class RunDir:
 
 
 class SampleWriter:
-    """Appends samples one line at a time, flushed so a crash loses nothing finished."""
+    """Appends samples one line at a time, so a crash loses nothing finished.
 
-    def __init__(self, run_dir: RunDir) -> None:
+    Each line goes to the operating system with a single write as soon as its sample is
+    done, which a killed process cannot undo. The file is fsynced at most every
+    `fsync_interval_s` seconds and on close: an fsync costs about 4 ms on a virtual disk,
+    more than a whole model call to a fast server, so syncing each line would cap a run
+    near 250 samples per second. Only a power cut or kernel crash can lose the lines of
+    that last interval, and `--resume` then requests those samples again.
+    """
+
+    def __init__(self, run_dir: RunDir, fsync_interval_s: float = 1.0) -> None:
         run_dir.repair_tail()
-        self._handle = run_dir.samples_path.open("a", encoding="utf-8")
+        self._handle = run_dir.samples_path.open("ab")
+        self._fsync_interval_s = fsync_interval_s
+        self._last_fsync = time.monotonic()
         self.written = 0
 
     def write(self, sample: Sample) -> None:
         """Append one sample as a single JSON line."""
-        line = sample.model_dump_json() + "\n"
+        line = sample.model_dump_json().encode("utf-8") + b"\n"
         self._handle.write(line)
         self._handle.flush()
-        os.fsync(self._handle.fileno())
         self.written += 1
+        if time.monotonic() - self._last_fsync >= self._fsync_interval_s:
+            self.sync()
+
+    def sync(self) -> None:
+        """Force the lines written so far onto the disk."""
+        os.fsync(self._handle.fileno())
+        self._last_fsync = time.monotonic()
 
     def close(self) -> None:
-        """Close the file."""
-        self._handle.close()
+        """Sync and close the file."""
+        if not self._handle.closed:
+            self._handle.flush()
+            self.sync()
+            self._handle.close()
 
     def __enter__(self) -> SampleWriter:
         return self

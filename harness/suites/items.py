@@ -16,3 +16,5 @@ class Item:
     choices: tuple[str, ...] | None = None
     group: str | None = None
     fewshot: tuple[Mapping[str, Any], ...] = field(default=())
+    prompt_file: str | None = None
+    """Text of the suite's prompt file with its slots still unfilled; the same string for every item."""

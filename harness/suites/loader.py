@@ -12,13 +12,14 @@ import json
 import logging
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from harness.errors import DatasetError, SuiteError
 from harness.suites.items import Item
 from harness.suites.prompt import compile_field
+from harness.suites.prompt_file import read_prompt_file
 from harness.suites.registry import SuiteFile
 from harness.suites.spec import FieldMap, SuiteSpec
 
@@ -61,15 +62,27 @@ def load_suite(suite: SuiteFile, data_dir: Path | None, *, limit: int | None = N
         items = [items[index] for index in keep]
     if spec.prompt.fewshot:
         items = [_attach_fewshot(spec, item, fewshot_pool) for item in items]
+    if spec.prompt.template_file is not None:
+        text = read_prompt_file(spec.prompt.template_file, _local_base(suite, data_dir), spec.id)
+        items = [replace(item, prompt_file=text) for item in items]
     return LoadedSuite(spec=spec, items=items, source=source, fingerprint=_fingerprint(items), total_rows=total)
+
+
+def _local_base(suite: SuiteFile, data_dir: Path | None) -> Path | None:
+    """Return the folder the local source reads from, or None when the hub source is in use."""
+    local = suite.spec.source.local
+    if local is None:
+        return None
+    if local.relative_to == "suite":
+        return suite.path.parent
+    return data_dir
 
 
 def _read_rows(suite: SuiteFile, data_dir: Path | None) -> tuple[list[dict[str, Any]], str, FieldMap]:
     spec = suite.spec
     local = spec.source.local
-    if local is not None and (local.relative_to == "suite" or data_dir is not None):
-        base = suite.path.parent if local.relative_to == "suite" else data_dir
-        assert base is not None
+    base = _local_base(suite, data_dir)
+    if local is not None and base is not None:
         files = _expand(base, local.files, spec.id)
         return _load_json_files(files, spec.id), f"local:{','.join(local.files)}", _merge_fields(spec.fields, local.fields)
     if spec.source.hub is not None:
@@ -87,10 +100,8 @@ def _read_fewshot(suite: SuiteFile, data_dir: Path | None) -> list[dict[str, Any
     spec = suite.spec
     fewshot = spec.prompt.fewshot
     assert fewshot is not None
-    local = spec.source.local
-    if fewshot.local_files and local is not None and (local.relative_to == "suite" or data_dir is not None):
-        base = suite.path.parent if local.relative_to == "suite" else data_dir
-        assert base is not None
+    base = _local_base(suite, data_dir)
+    if fewshot.local_files and base is not None:
         return _load_json_files(_expand(base, fewshot.local_files, spec.id), spec.id)
     if fewshot.hub_split and spec.source.hub is not None:
         hub = spec.source.hub
@@ -194,7 +205,7 @@ def _attach_fewshot(spec: SuiteSpec, item: Item, pool: list[dict[str, Any]]) -> 
     if fewshot.filter_field:
         examples = [row for row in pool if row.get(fewshot.filter_field) == item.row.get(fewshot.filter_field)]
     examples = [row for row in examples if row is not item.row][: fewshot.n]
-    return Item(id=item.id, row=item.row, reference=item.reference, choices=item.choices, group=item.group, fewshot=tuple(examples))
+    return replace(item, fewshot=tuple(examples))
 
 
 def _fingerprint(items: Iterable[Item]) -> str:
@@ -202,4 +213,7 @@ def _fingerprint(items: Iterable[Item]) -> str:
     for item in items:
         digest.update(json.dumps([item.id, item.row], sort_keys=True, default=str).encode())
         digest.update(b"\n")
+        if item.prompt_file is not None:
+            # A changed prompt file changes every prompt, so a resume must notice it.
+            digest.update(item.prompt_file.encode())
     return digest.hexdigest()

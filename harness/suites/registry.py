@@ -65,21 +65,38 @@ def discover(tasks_dir: Path | None = None) -> dict[str, SuiteFile]:
         if suite.spec.id in suites:
             raise SuiteError(f"{path}: suite id {suite.spec.id} is also defined in {suites[suite.spec.id].path}")
         suites[suite.spec.id] = suite
+    for suite in suites.values():
+        _check_variant(suite, suites)
     return suites
+
+
+def _check_variant(suite: SuiteFile, suites: dict[str, SuiteFile]) -> None:
+    """Check that a variant names an existing suite of its own vertical that is not itself a variant."""
+    base_id = suite.spec.variant_of
+    if base_id is None:
+        return
+    base = suites.get(base_id)
+    if base is None or base.spec.variant_of is not None or base.spec.vertical != suite.spec.vertical:
+        raise SuiteError(
+            f"{suite.path}: variant_of names {base_id!r}, which is not a suite of vertical "
+            f"'{suite.spec.vertical}' that is not itself a variant; name such a suite or remove 'variant_of'"
+        )
 
 
 def select(suites: dict[str, SuiteFile], patterns: list[str]) -> list[SuiteFile]:
     """Return the suites matching any glob pattern, in the order of first match.
 
     A pattern matches a suite id ('legal/legalbench-hearsay'), a vertical ('legal') or,
-    with the prefix 'kind:', a suite kind ('kind:starter').
+    with the prefix 'kind:', a suite kind ('kind:starter'). A variant (a suite with
+    `variant_of`) matches only a pattern that does not also match the suite it varies, so
+    'legal/*' selects each benchmark once and 'legal/*-zero-shot' selects the zero-shot variants.
 
     Raises:
         SuiteError: a pattern matches no suite.
     """
     chosen: dict[str, SuiteFile] = {}
     for pattern in patterns:
-        matches = [suite for suite_id, suite in suites.items() if _matches(suite, suite_id, pattern)]
+        matches = [suite for suite_id, suite in suites.items() if _matches(suite, suite_id, pattern, suites)]
         if not matches:
             known = ", ".join(sorted(suites)) or "(none)"
             raise SuiteError(f"no suite matches {pattern!r}. Known suites: {known}")
@@ -88,7 +105,17 @@ def select(suites: dict[str, SuiteFile], patterns: list[str]) -> list[SuiteFile]
     return list(chosen.values())
 
 
-def _matches(suite: SuiteFile, suite_id: str, pattern: str) -> bool:
+def _matches(suite: SuiteFile, suite_id: str, pattern: str, suites: dict[str, SuiteFile]) -> bool:
+    if not _matches_own(suite, suite_id, pattern):
+        return False
+    base = suites.get(suite.spec.variant_of or "")
+    if base is None or pattern == suite_id:
+        return True
+    # A variant repeats its base suite's items, so a pattern that already selects the base skips it.
+    return not _matches_own(base, base.spec.id, pattern)
+
+
+def _matches_own(suite: SuiteFile, suite_id: str, pattern: str) -> bool:
     if pattern.startswith("kind:"):
         return suite.spec.kind == pattern.removeprefix("kind:")
     return fnmatch.fnmatchcase(suite_id, pattern) or pattern == suite.spec.vertical

@@ -1,8 +1,9 @@
 """Suite definition: the schema of a `tasks/<vertical>/<name>.yaml` file.
 
 A suite names one dataset, the mapping from its rows to items, a Jinja prompt
-template, optional few-shot examples and the scorer. The same suite can read
-the dataset from the Hugging Face hub or from a local copy under a data dir.
+template, optional few-shot examples or a prompt file written by the benchmark's
+authors, and the scorer. The same suite can read the dataset from the Hugging Face
+hub or from a local copy under a data dir.
 """
 
 from __future__ import annotations
@@ -72,13 +73,34 @@ class FewShot(_Strict):
     """Keep only examples whose field equals the item's, e.g. 'subject' for MMLU."""
 
 
+class PromptFile(_Strict):
+    """A prompt written by the benchmark's authors, kept in a text file beside the data.
+
+    Its `{{column}}` slots are filled with the row's values (LegalBench's convention), and
+    the result is available to the suite's template as `prompt_file`.
+    """
+
+    local: str | None = None
+    """Path relative to the data dir (or to the suite file for bundled data), used with the local source."""
+    url: str | None = Field(default=None, pattern=r"^https://")
+    """HTTPS address of the same file, pinned to a commit, used with the hub source."""
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> PromptFile:
+        if self.local is None and self.url is None:
+            raise ValueError("a prompt file needs 'local', 'url' or both")
+        return self
+
+
 class Prompt(_Strict):
-    """Messages sent for each item, rendered with Jinja (`row`, `item`, `fewshot`, `letters`)."""
+    """Messages sent for each item, rendered with Jinja (`row`, `item`, `fewshot`, `letters`, `prompt_file`)."""
 
     system: str | None = None
     template: str
     """User message template."""
     fewshot: FewShot | None = None
+    template_file: PromptFile | None = None
+    """The benchmark's own prompt file, offered to the template as `prompt_file`."""
 
 
 class Answer(_Strict):
@@ -129,6 +151,12 @@ class SuiteSpec(_Strict):
     scorer_options: dict[str, Any] = Field(default_factory=dict)
     max_tokens: int = Field(default=256, ge=1)
     """Output token limit for this suite's requests, unless a model sets its own."""
+    family: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    """Suites of one vertical that together make one benchmark score, e.g. 'mmlu' or 'legalbench'."""
+    variant_of: str | None = None
+    """Suite id ('<vertical>/<name>') whose items this suite asks in another prompt format, e.g.
+    zero-shot. A pattern selects a variant only when it does not also select that suite, so
+    'legal/*' runs each benchmark once and 'legal/*-zero-shot' runs the zero-shot variants."""
 
     @property
     def id(self) -> str:

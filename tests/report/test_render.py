@@ -374,3 +374,59 @@ def test_precomputed_aggregates_read_samples_once(tmp_path: Path) -> None:
     assert len(calls) == 1
     advantage = section(paths.markdown.read_text(encoding="utf-8"), "### Accuracy advantage and cost differential")
     assert table_row(advantage, "legal", "lawyer", "big")[4] == "+100.0%"
+
+
+# --- significance, subtasks and pass@k ---------------------------------------------------
+
+
+def significant_samples() -> Iterator[Sample]:
+    """Ten items that only the lawyer answers correctly, each run twice by the lawyer, with two subtasks."""
+    for n in range(10):
+        group = "rules" if n < 5 else "exceptions"
+        yield make_sample("lawyer", f"s{n}", "correct", group=group)
+        yield make_sample("lawyer", f"s{n}", "correct" if n % 2 else "incorrect", group=group, repeat=1)
+        yield make_sample("big", f"s{n}", "incorrect", group=group)
+
+
+@pytest.fixture
+def significant_report(tmp_path: Path) -> str:
+    return render_reports(make_manifest(), significant_samples, tmp_path).markdown.read_text(encoding="utf-8")
+
+
+def test_significant_difference_is_marked(significant_report: str) -> None:
+    text = section(significant_report, "### Accuracy advantage and cost differential")
+    # Repeat 0 only: lawyer 10/10 against big 0/10, b = 10, c = 0: p = 2 / 2^10 = 0.00195 -> '0.002'.
+    # One vertical in the family, so Holm p is the same and below 0.05: the delta is marked.
+    row = table_row(text, "legal", "lawyer", "big")
+    assert row[5] == "+100.0 pp [+100.0, +100.0] *"
+    assert row[6] == "0.002"
+    assert row[7] == "0.002"
+    assert "Differences marked * are significant" in text
+
+
+def test_insignificant_difference_is_not_marked(reports: ReportPaths) -> None:
+    text = section(reports.markdown.read_text(encoding="utf-8"), "### Accuracy advantage and cost differential")
+    assert not table_row(text, "legal", "lawyer", "big")[5].endswith("*")
+
+
+def test_pass_at_k_table(significant_report: str) -> None:
+    text = section(significant_report, "## pass@k per model and suite")
+    # Each lawyer item has 2 repeats: the odd items 2/2 correct, the even ones 1/2.
+    # pass@1 = (5 * 1 + 5 * 0.5) / 10 = 75.0%; pass@2 = 100% (every item has a correct repeat).
+    assert table_row(text, "lawyer", SUITE) == ["lawyer", SUITE, "2", "pass@1 75.0%, pass@2 100.0%"]
+    # big has one sample per item, so it has no pass@k row.
+    assert "| big |" not in text
+
+
+def test_no_pass_at_k_section_without_repeats(reports: ReportPaths) -> None:
+    assert "## pass@k" not in reports.markdown.read_text(encoding="utf-8")
+
+
+def test_subtask_mean_column(significant_report: str) -> None:
+    text = section(significant_report, "## Results per model and vertical")
+    row = table_row(text, "lawyer", "legal")
+    # 20 samples, 15 correct (10 at repeat 0, 5 at repeat 1): 75.0% over items. The subtasks 'rules'
+    # (items 0-4: 5 + 2 correct of 10) and 'exceptions' (5 + 3 of 10) give (0.7 + 0.8) / 2 = 75.0%.
+    assert row[2].startswith("75.0% [")
+    assert row[3].startswith("75.0% [")
+    assert row[3].endswith("over 2 subtasks")

@@ -84,7 +84,7 @@ def results_dir() -> Iterator[Path]:
     shutil.rmtree(directory)
 
 
-def test_configured_hidden_path_not_readable(containing_isolation: str, results_dir: Path) -> None:
+def test_configured_hidden_path_not_readable(containing_isolation: str, warm: bool, results_dir: Path) -> None:
     program = (
         "import os\n"
         f"print(sorted(os.listdir({str(results_dir)!r})))\n"
@@ -94,16 +94,16 @@ def test_configured_hidden_path_not_readable(containing_isolation: str, results_
         "    print('DENIED', type(exc).__name__)\n"
     )
     config = SandboxConfig(hidden_paths=("/root", str(results_dir)))
-    result = run_program(program, limits=LIMITS, isolation=containing_isolation, config=config)
+    result = run_program(program, limits=LIMITS, isolation=containing_isolation, config=config, warm=warm)
     assert result.status == "passed", result
     assert result.stdout.splitlines()[0] == "[]"
     assert "canonical solution" not in result.stdout
     assert (results_dir / "answers.json").exists()
 
 
-def test_hidden_path_containing_interpreter_stays_visible(containing_isolation: str) -> None:
+def test_hidden_path_containing_interpreter_stays_visible(containing_isolation: str, warm: bool) -> None:
     config = SandboxConfig(hidden_paths=("/usr",))
-    result = run_program("print('ok')", limits=LIMITS, isolation=containing_isolation, config=config)
+    result = run_program("print('ok')", limits=LIMITS, isolation=containing_isolation, config=config, warm=warm)
     assert result.status == "passed", result
 
 

@@ -193,6 +193,34 @@ def test_choice_numeric_option_not_inside_decimal() -> None:
     assert result.value == "B"
 
 
+# Options whose own text names letters or opens with one, as MMLU has ("(B) (C) and (D).").
+LETTERED_OPTIONS = ["household income", "a cat", "A and B only", "(B) (C) and (D)."]
+# Each case is (reply, expected letter), read against LETTERED_OPTIONS.
+LETTERED_OPTION_CASES = [
+    # The whole text of an option is that option, whatever letters it names.
+    ("The answer is (B) (C) and (D).", "D"),
+    ("Answer: (B) (C) and (D)", "D"),
+    ("Answer: A and B only", "C"),
+    ("The answer is a cat.", "B"),
+    # A bare letter is the letter, even where the text could be read as letters.
+    ("Answer: D", "D"),
+    ("Answer: (B)", "B"),
+    ("Answer: C) A and B only", "C"),
+]
+
+
+@pytest.mark.parametrize(("reply", "expected"), LETTERED_OPTION_CASES)
+def test_choice_option_text_that_names_letters(reply: str, expected: str) -> None:
+    result = extract_choice(reply, LETTERED_OPTIONS)
+    assert result.status == "ok", result
+    assert result.value == expected
+
+
+def test_choice_bare_letter_beats_an_option_spelled_as_a_letter() -> None:
+    result = extract_choice("Answer: C", ["C", "B", "A", "D"])
+    assert result.value == "C"
+
+
 @pytest.mark.parametrize("choices", [[], ["x"] * 11])
 def test_choice_invalid_choice_count_raises(choices: list[str]) -> None:
     with pytest.raises(ValueError, match="invalid number of choices"):

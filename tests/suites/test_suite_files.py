@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import string
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from harness.suites import loader
+from harness.suites import loader, prompt_file
 from harness.suites.loader import DATA_DIR_ENV, LoadedSuite, load_suite
 from harness.suites.prompt import build_messages
 from harness.suites.registry import SuiteFile, discover
@@ -56,6 +57,13 @@ LEGALBENCH_TASKS = {
     "legal/legalbench-cuad-audit-rights": ("cuad_audit_rights", 300, 6),
 }
 
+# LegalBench tasks whose folder holds the task's own prompt file (base_prompt.txt); the March
+# 2023 version of `overruling` has none.
+PROMPT_FILE_TASKS = {suite_id for suite_id, (task, _, _) in LEGALBENCH_TASKS.items() if task != "overruling"}
+
+# Zero-shot variants: variant id -> the suite whose items it asks without examples.
+ZERO_SHOT_VARIANTS = {f"{suite_id}-zero-shot": suite_id for suite_id in (*MMLU_SUBJECTS, *LEGALBENCH_TASKS)}
+
 # Row counts of the local copies of the data sets.
 PUBLIC_ROWS = {
     "code/humaneval": 164,
@@ -69,6 +77,7 @@ PUBLIC_ROWS = {
     **{suite_id: rows for suite_id, (_, rows, _) in LEGALBENCH_TASKS.items()},
     **{suite_id: rows for suite_id, (_, rows) in MMLU_SUBJECTS.items()},
 }
+PUBLIC_ROWS.update({variant: PUBLIC_ROWS[base] for variant, base in ZERO_SHOT_VARIANTS.items()})
 PUBLIC_SUITES = sorted(PUBLIC_ROWS)
 LOCAL_ONLY_SUITES = {"finance/tatqa-arithmetic"}
 
@@ -166,6 +175,17 @@ def test_discover_finds_every_suite():
     assert set(suites()) == set(PUBLIC_SUITES) | set(STARTER_SUITES)
 
 
+def test_prompt_file_urls_are_pinned_to_a_commit():
+    for suite_id in PROMPT_FILE_TASKS:
+        task, _, _ = LEGALBENCH_TASKS[suite_id]
+        template_file = suites()[suite_id].spec.prompt.template_file
+        assert template_file is not None and template_file.url is not None
+        assert re.fullmatch(
+            rf"https://raw\.githubusercontent\.com/HazyResearch/legalbench/[0-9a-f]{{40}}/tasks/{task}/base_prompt\.txt",
+            template_file.url,
+        ), suite_id
+
+
 @pytest.mark.parametrize("suite_id", PUBLIC_SUITES)
 def test_public_suite_metadata(suite_id):
     spec = suites()[suite_id].spec
@@ -184,6 +204,16 @@ def test_public_suite_metadata(suite_id):
         assert source.hub is not None
     if spec.scorer == "code":
         assert spec.max_tokens >= 512
+    assert spec.variant_of == ZERO_SHOT_VARIANTS.get(suite_id)
+    if suite_id in MMLU_SUBJECTS:
+        assert spec.family == "mmlu"
+    if suite_id in LEGALBENCH_TASKS:
+        assert spec.family == "legalbench"
+    if spec.variant_of is not None:
+        base = suites()[spec.variant_of].spec
+        assert spec.family == f"{base.family}-zero-shot"
+        assert spec.prompt.fewshot is None and spec.prompt.template_file is None
+        assert (spec.source, spec.fields, spec.answer, spec.scorer) == (base.source, base.fields, base.answer, base.scorer)
 
 
 @pytest.mark.parametrize("suite_id", STARTER_SUITES)
@@ -243,21 +273,55 @@ def test_mmlu_prompt_has_five_shots(suite_id, data_dir):
         assert prompt.endswith(own_question), f"{suite_id} item {item.id}"
 
 
-@pytest.mark.parametrize("suite_id", sorted(LEGALBENCH_TASKS))
-def test_legalbench_prompt_uses_train_rows(suite_id, data_dir):
-    task, _, train_rows = LEGALBENCH_TASKS[suite_id]
+@pytest.mark.parametrize("suite_id", sorted(ZERO_SHOT_VARIANTS))
+def test_zero_shot_variant_asks_the_same_items_without_examples(suite_id, data_dir):
+    base = load_local(ZERO_SHOT_VARIANTS[suite_id], data_dir)
+    variant = load_local(suite_id, data_dir)
+    examples = base.items[0].fewshot
+
+    assert [item.id for item in variant.items] == [item.id for item in base.items]
+    assert [item.reference for item in variant.items] == [item.reference for item in base.items]
+    for item in variant.items[:20]:
+        prompt = user_prompt(variant.spec, item)
+        assert item.fewshot == () and item.prompt_file is None
+        assert "Answer:" in prompt
+        for example in examples:
+            assert example.get("question", example.get("text", "")).strip() not in prompt
+
+
+@pytest.mark.parametrize("suite_id", sorted(PROMPT_FILE_TASKS))
+def test_legalbench_prompt_is_the_task_prompt_file(suite_id, data_dir):
+    task, _, _ = LEGALBENCH_TASKS[suite_id]
     loaded = load_local(suite_id, data_dir)
+    spec = loaded.spec
+    base_prompt = (data_dir / "legalbench" / task / "base_prompt.txt").read_text(encoding="utf-8")
+
+    assert spec.prompt.fewshot is None
+    assert spec.prompt.template_file is not None
+    assert spec.prompt.template_file.local == f"legalbench/{task}/base_prompt.txt"
+    assert base_prompt.count("{{text}}") == 1
+    for item in loaded.items:
+        prompt = user_prompt(spec, item)
+        # The authors' prompt with the item in its slot closes the message, after the answer-line instruction.
+        assert prompt.endswith(base_prompt.replace("{{text}}", item.row["text"]).strip()), f"{suite_id} item {item.id}"
+        assert "{{" not in prompt
+        assert "`Answer: <label>`" in prompt.split("\n\n", 1)[0]
+    assert sorted(spec.answer.labels) == sorted({row["label"] for row in read_jsonl(data_dir / "legalbench" / task / "test.jsonl")})
+
+
+def test_legalbench_overruling_prompt_uses_train_rows(data_dir):
+    task, _, train_rows = LEGALBENCH_TASKS["legal/legalbench-overruling"]
+    loaded = load_local("legal/legalbench-overruling", data_dir)
     train = read_jsonl(data_dir / "legalbench" / task / "train.jsonl")
     item = loaded.items[0]
     prompt = user_prompt(loaded.spec, item)
 
+    assert not (data_dir / "legalbench" / task / "base_prompt.txt").exists()
     assert len(train) == train_rows
     assert loaded.spec.prompt.fewshot is not None
-    assert loaded.spec.prompt.fewshot.n == min(train_rows, 6)
-    assert len(item.fewshot) == min(train_rows, 6)
+    assert len(item.fewshot) == train_rows == 6
     for example in train:
         assert example["text"].strip() in prompt
-    assert sorted(loaded.spec.answer.labels) == sorted({row["label"] for row in read_jsonl(data_dir / "legalbench" / task / "test.jsonl")})
 
 
 def test_humaneval_reference_accepts_canonical_solutions(data_dir):
@@ -337,10 +401,20 @@ def test_hub_mapping_matches_local(suite_id, data_dir, monkeypatch):
             return fewshot_rows
         return main_rows
 
+    fetched: list[str] = []
+
+    def fake_fetch(url, suite_name):
+        fetched.append(url)
+        assert spec.prompt.template_file is not None and spec.prompt.template_file.local is not None
+        return (data_dir / spec.prompt.template_file.local).read_text(encoding="utf-8")
+
     monkeypatch.setattr(loader, "_load_hub", fake_load_hub)
+    monkeypatch.setattr(prompt_file, "_fetch", fake_fetch)
     from_hub = load_suite(suite, None)
 
     assert requests[0] == (hub.path, hub.name, hub.split)
+    if spec.prompt.template_file is not None:
+        assert fetched == [spec.prompt.template_file.url]
     assert from_hub.source.startswith("hub:")
     assert len(from_hub.items) == len(local.items)
     for hub_item, local_item in zip(from_hub.items, local.items):
