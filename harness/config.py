@@ -235,6 +235,8 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         value = error.get("input")
         shown = json.dumps(value, default=str)[:120] if error["type"] != "missing" else "(missing)"
+        if key.endswith("api_key_env") and error["type"] == "value_error":
+            shown = "(not shown: it may be the key itself)"
         lines.append(f"  - {key} = {shown}: {_fix_hint(error)}")
     return "\n".join(lines)
 
@@ -248,4 +250,6 @@ def _fix_hint(error: Any) -> str:
         return "required key is missing; add it"
     if kind == "literal_error":
         return f"{message}"
+    if kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
+        return f"{message}; write a plain number such as 0.5, without a currency sign, unit or quotes"
     return message

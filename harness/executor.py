@@ -22,6 +22,7 @@ from harness.costs.prices import call_cost
 from harness.models.client import CallResult, Endpoint, call_model
 from harness.models.limiter import AdaptiveLimiter
 from harness.models.secrets import redact
+from harness.models.system_fold import fold_system_message
 from harness.plan import PlannedSample
 from harness.scoring.score import CodeSettings, ScoreResult, score_reply
 from harness.store.records import ErrorInfo, PriceSnapshot, Sample, Usage
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ExecutionContext:
-    """What the executor needs besides the plan."""
+    """Everything the executor needs besides the plan."""
 
     run_id: str
     settings: RunSettings
@@ -99,14 +100,7 @@ async def _worker(queue: asyncio.Queue[PlannedSample], context: ExecutionContext
             await context.route_item(planned, lambda step: guarded_sample(step, context, scoring_slots),
                                      lambda sample: _store(sample, context))
             continue
-        started_at = utc_now()
-        try:
-            sample = await run_sample(planned, context, scoring_slots, started_at)
-        except Exception as exc:  # a harness bug on one sample must not lose it or end the run
-            logger.exception("model %s item %s/%s: could not handle the sample", planned.model.id, planned.suite.spec.id, planned.item.id)
-            sample = _failed_sample(planned, context, started_at, exc)
-        context.writer.write(sample)
-        context.on_sample(sample)
+        _store(await guarded_sample(planned, context, scoring_slots), context)
 
 
 async def guarded_sample(planned: PlannedSample, context: ExecutionContext, scoring_slots: asyncio.Semaphore) -> Sample:
@@ -114,7 +108,7 @@ async def guarded_sample(planned: PlannedSample, context: ExecutionContext, scor
     started_at = utc_now()
     try:
         return await run_sample(planned, context, scoring_slots, started_at)
-    except Exception as exc:  # as in _worker: a harness bug on one sample must not lose it or end the run
+    except Exception as exc:  # a harness bug on one sample must not lose it or end the run
         logger.exception("model %s item %s/%s: could not handle the sample", planned.model.id, planned.suite.spec.id, planned.item.id)
         return _failed_sample(planned, context, started_at, exc)
 
@@ -132,7 +126,7 @@ async def run_sample(planned: PlannedSample, context: ExecutionContext, scoring_
     key = request_key(planned, context.settings.seed) if context.cache is not None else None
     cached = context.cache.lookup(key) if context.cache is not None and key is not None else None
     if cached is not None:
-        call = _from_cache(cached)
+        call = _from_cache(cached, planned)
     else:
         call = await call_model(endpoint, planned.messages, planned.params, context.settings, context.limiters.get(planned.model.id))
         if call.error is None and context.cache is not None and key is not None:
@@ -146,14 +140,17 @@ async def run_sample(planned: PlannedSample, context: ExecutionContext, scoring_
     return sample
 
 
-def _from_cache(cached: CachedReply) -> CallResult:
+def _from_cache(cached: CachedReply, planned: PlannedSample) -> CallResult:
+    # The cache keeps no messages; a folded system message is folded again from the planned ones.
+    folded = fold_system_message(planned.messages) if cached.system_folded else None
     return CallResult(reply=cached.reply, finish_reason=cached.finish_reason, usage=Usage.model_validate(cached.usage),
-                      latency_s=cached.latency_s, attempts=0, response_model=cached.response_model)
+                      latency_s=cached.latency_s, attempts=0, response_model=cached.response_model, messages=folded,
+                      system_folded=cached.system_folded)
 
 
 def _to_cache(call: CallResult) -> CachedReply:
     return CachedReply(reply=call.reply, finish_reason=call.finish_reason, usage=call.usage.model_dump(mode="json"),
-                       response_model=call.response_model, latency_s=call.latency_s)
+                       response_model=call.response_model, latency_s=call.latency_s, system_folded=call.system_folded)
 
 
 def _failed_sample(planned: PlannedSample, context: ExecutionContext, started_at: str, exc: Exception) -> Sample:

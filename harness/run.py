@@ -23,7 +23,7 @@ from harness.errors import ConfigError, StoreError
 from harness.cache import CacheMode, ResponseCache, default_cache_dir
 from harness.cache.replay import check_replayable, replay_endpoints
 from harness.executor import ExecutionContext, execute, request_key
-from harness.models.client import Endpoint, resolve_endpoint
+from harness.models.client import Endpoint, check_model_strings, resolve_endpoint
 from harness.models.secrets import register_secret_env
 from harness.plan import PlannedSample, build_plan
 from harness.registry import index_finished_run
@@ -49,11 +49,13 @@ class RunOptions:
     """Response cache mode: 'record', 'use', 'replay' or 'off' (see harness/cache/store.py)."""
     cache_dir: str | None = None
     """Folder of the response cache; None is `<output-dir>/cache` or $VERTICALBENCH_CACHE_DIR."""
+    config_path: str | None = None
+    """The run config file, named in error messages."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the options as stored in the manifest."""
         return {"limit": self.limit, "suites": self.suites, "data_dir": self.data_dir, "code_isolation": self.code_isolation,
-                "cache": self.cache, "cache_dir": self.cache_dir}
+                "cache": self.cache, "cache_dir": self.cache_dir, "config_path": self.config_path}
 
     def response_cache(self, results_dir: Path, run_id: str) -> ResponseCache:
         """Open the response cache in this run's mode."""
@@ -163,6 +165,8 @@ def start_run(config: RunConfig, options: RunOptions, results_dir: Path, on_plan
               on_sample: Callable[[Sample], None] | None = None, run_id: str | None = None) -> RunOutcome:
     """Start a new run of the config and return when every sample is stored."""
     check_keys(config, replay=options.cache == "replay")
+    if options.cache != "replay":  # a replay calls no model, and importing LiteLLM takes seconds
+        check_model_strings(config.models, options.config_path or "the run config")
     load_run_price_file(config, {})  # a broken price file fails here, before the run folder exists
     suites = load_suites(config, options)
     run_id = run_id or new_run_id(config.name)
@@ -224,7 +228,7 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
             # Prices stored by an earlier attempt stay: the samples already priced used them.
             manifest.prices = {**prices, **manifest.prices} if manifest.prices else prices
             manifest.sandbox = _sandbox_name(suites, options)
-            if not done and "estimate" not in manifest.cost_analysis:
+            if not done and options.cache != "replay" and "estimate" not in manifest.cost_analysis:
                 _record_estimate(manifest, pending, run_dir)
             run_dir.write_manifest(manifest)
             with SampleWriter(run_dir) as writer:

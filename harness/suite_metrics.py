@@ -35,11 +35,11 @@ PUBLISHED_MEAN: Mapping[str, Mean] = {
     # Hendrycks et al. average over all questions of a category (each question weighs the same).
     "mmlu": "items",
     "mmlu-zero-shot": "items",
-    # LegalBench reports each task's score and averages over tasks (each task weighs the same).
+    # LegalBench scores each task on its own and averages the tasks (each task weighs the same).
     "legalbench": "subtasks",
     "legalbench-zero-shot": "subtasks",
 }
-"""Which mean each family's authors publish; a family not listed here publishes the mean over items."""
+"""The mean each family's authors publish. A family not listed here publishes the mean over items."""
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,11 @@ step_done() {
 }
 
 # --- Debian packages --------------------------------------------------------------
-# bubblewrap isolates model-written code; a C++ compiler builds llama-cpp-python.
+# bubblewrap isolates model-written code; a C++ compiler builds llama-cpp-python; the
+# report-safety test opens the HTML report in headless chromium.
 missing_debs=()
 command -v bwrap >/dev/null 2>&1 || missing_debs+=(bubblewrap)
+command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
 if [[ "$skip_local" != 1 ]] && ! command -v c++ >/dev/null 2>&1; then
     missing_debs+=(build-essential)
 fi

@@ -26,7 +26,7 @@ PASS_CASES = [
     ([(5, 2)], 1, 0.4),
     ([(5, 2)], 2, 0.7),  # 1 - C(3, 2) / C(5, 2) = 1 - 3 / 10
     ([(5, 0)], 5, 0.0),
-    ([(5, 1)], 5, 1.0),  # fewer than k wrong repeats: every draw of 5 holds the correct one
+    ([(5, 1)], 5, 1.0),  # fewer than k wrong repeats, so every draw of 5 contains the correct one
     ([(5, 2), (5, 0)], 2, 0.35),
     ([(3, 3)], 5, None),  # k > n: undefined, not 1.0
     ([(10, 5), (2, 2)], 5, None),  # one item short of k makes the mean undefined
@@ -39,7 +39,8 @@ def test_guarded_pass_at_k(pairs: list[tuple[int, int]], k: int, expected: float
     result = guarded_pass_at_k(pairs, k)
 
     if expected is None:
-        assert result.value is None and result.note
+        assert result.value is None
+        assert result.note
     else:
         assert result.value == pytest.approx(expected)
         assert result.note is None
@@ -51,7 +52,7 @@ def test_pass_at_k_note_names_the_short_items() -> None:
     )
 
 
-def test_code_scores_show_k_up_to_the_most_repeats() -> None:
+def test_code_scores_k_up_to_max_repeats() -> None:
     scores = code_scores("m", "code/humaneval", {"a": [5, 2], "b": [3, 3]})
 
     assert [entry.k for entry in scores.pass_at] == [1, 5]
@@ -146,7 +147,8 @@ def test_report_prints_the_suite_metrics(tmp_path: Path) -> None:
 
     markdown = paths.markdown.read_text(encoding="utf-8")
     html = paths.html.read_text(encoding="utf-8")
-    assert "## Suite metrics" in markdown and "<h2>Suite metrics</h2>" in html
+    assert "## Suite metrics" in markdown
+    assert "<h2>Suite metrics</h2>" in html
     assert "| m | legal | mmlu | 1 | 1 | 2 | 50.0% [" in markdown
     assert "| m | code/humaneval | 2 | 2 | pass@1 75.0% |" in markdown
     assert "mean over items" in html

@@ -32,7 +32,7 @@ REJECTIONS = [
 
 
 @pytest.mark.parametrize(("error_type", "message", "expected"), REJECTIONS)
-def test_rejection_is_recognised_only_for_a_refused_system_role(error_type: str, message: str, expected: bool) -> None:
+def test_rejected_system_role_is_recognised(error_type: str, message: str, expected: bool) -> None:
     error = ErrorInfo(type=error_type, message=message)
 
     assert rejects_system_message(error, WITH_SYSTEM) is expected

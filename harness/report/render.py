@@ -198,7 +198,7 @@ def _cost_section(manifest: Manifest, aggregates: Aggregates) -> dict[str, Any]:
 
 
 def _routing_section(manifest: Manifest) -> dict[str, Any] | None:
-    """The routing section's variables, or None when `verticalbench route` has not analysed the run."""
+    """Return the routing section's variables, or None when `verticalbench route` has not analysed the run."""
     from harness.routing.report import routing_context  # deferred: routing imports the report's formatting
 
     return routing_context(manifest)

@@ -25,7 +25,7 @@ MIX = "random mix of fixed models"
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """What to analyse: the models, the policies (empty: the defaults), the constraints and the classifier set-up."""
+    """Options of an analysis: the models, the policies (empty: the defaults), the constraints and the classifier set-up."""
 
     models: tuple[str, ...] = ()
     policies: tuple[PolicySpec, ...] = ()
@@ -59,7 +59,7 @@ def analyse(samples: Iterable[Sample], manifest: Manifest, options: AnalysisOpti
     cost_range = _cost_range(fixed_points)
     pair, pair_note = _apgr_pair(table, fixed)
     for curve in curves:
-        _summarise_curve(curve, cost_range, pair)
+        _summarise_curve(curve, cost_range, pair, fixed_points)
     return RoutingAnalysis(
         run_id=manifest.run_id, created_at=utc_now(), models=list(table.models), items=len(table.items),
         dropped_items=table.dropped, cost_range=cost_range, apgr_pair=(pair.weak, pair.strong) if pair else None, apgr_note=pair_note,
@@ -116,7 +116,7 @@ def _curve(spec: PolicySpec, table: RoutingTable, verdicts: dict[str, RunVerdict
 
 
 def describe(spec: PolicySpec) -> str:
-    """Return one line that says how the policy routes."""
+    """Describe in one line how the policy routes."""
     tail = f"; on failure: {' > '.join(spec.fallbacks + ([spec.generalist] if spec.generalist else []))}"
     if spec.kind == "fixed":
         return f"every item to {spec.model}" + (tail if spec.fallbacks else "")
@@ -157,14 +157,23 @@ def _apgr_pair(table: RoutingTable, fixed: dict[str, PointResult]) -> tuple[Apgr
     return pair, f"weak {weak} ({pair.weak_accuracy:.1%}), strong {strong} ({pair.strong_accuracy:.1%})"
 
 
-def _summarise_curve(curve: CurveResult, cost_range: tuple[float, float] | None, pair: ApgrPair | None) -> None:
-    """Fill in the curve's hull, AIQ (when every point is priced) and APGR (for two models)."""
+def _summarise_curve(curve: CurveResult, cost_range: tuple[float, float] | None, pair: ApgrPair | None,
+                     fixed_points: Sequence[PointResult]) -> None:
+    """Fill in the curve's hull and AIQ (when every point is priced) and its APGR (for two models).
+
+    Any policy can be set to send every item to one model, so the fixed models' points join
+    each policy's hull, as the all-weak and all-strong points join its APGR curve. A policy's
+    AIQ is then at least the random mix's, and the difference is what its routing adds.
+    """
     if not curve.sweep and curve.point:
         curve.sweep = [curve.point]
-    priced = [Point(p.cost_per_query, p.accuracy) for p in curve.sweep if p.cost_per_query is not None]
-    curve.hull = [(vertex.cost, vertex.accuracy) for vertex in nondecreasing_hull(priced)]
-    if cost_range and priced and len(priced) == len(curve.sweep):
-        curve.aiq = aiq(priced, *cost_range)
+    own = [Point(p.cost_per_query, p.accuracy) for p in curve.sweep if p.cost_per_query is not None]
+    if len(own) == len(curve.sweep) and cost_range:
+        points = own + [Point(p.cost_per_query, p.accuracy) for p in fixed_points]  # type: ignore[arg-type]
+        curve.hull = [(vertex.cost, vertex.accuracy) for vertex in nondecreasing_hull(points)]
+        curve.aiq = aiq(points, *cost_range)
+    else:
+        curve.hull = [(vertex.cost, vertex.accuracy) for vertex in nondecreasing_hull(own)]
     if pair:
         shares = [(p.shares.get(pair.strong, 0.0), p.accuracy) for p in curve.sweep]
         curve.apgr = apgr(shares, pair.weak_accuracy, pair.strong_accuracy)

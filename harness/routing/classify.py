@@ -44,7 +44,7 @@ class LabelledText(NamedTuple):
 
 
 class Classifier(Protocol):
-    """What routing needs from a query classifier."""
+    """The interface routing needs from a query classifier."""
 
     kind: str
 
@@ -112,7 +112,7 @@ def cross_fit(pool: Sequence[LabelledText], targets: Sequence[LabelledText], fol
               cross_domain_ratio: float = 0.9) -> list[Classification]:
     """Return out-of-fold classifications of the targets.
 
-    The targets are split into `folds` seeded folds; each fold is classified by a classifier
+    The targets are split into `folds` seeded folds. Each fold is classified by a classifier
     trained on the pool without that fold's items (matched by key), so no target is ever
     classified by a model that saw it.
 

@@ -48,7 +48,7 @@ class CircuitBreaker:
         self._open_until: dict[str, float] = {}
 
     def is_open(self, model_id: str) -> bool:
-        """Whether calls to the model are being skipped now."""
+        """Return whether calls to the model are skipped now."""
         return self._clock() < self._open_until.get(model_id, 0.0)
 
     def record(self, model_id: str, failed: bool) -> None:

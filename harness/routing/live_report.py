@@ -8,14 +8,20 @@ run can be set against the same policy replayed on a run where every model answe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from harness.aggregate import is_priced
+from harness.routing.classify import Classification
+from harness.routing.policies import PolicySpec
 from harness.routing.results import PointResult
 from harness.routing.simulate import ClassifierCost, ItemRoute, route_item, summarise
 from harness.routing.table import RoutingTable, step_cost
 from harness.store.records import Manifest, Sample
+
+if TYPE_CHECKING:
+    from harness.routing.verdicts import ClassifierSetup
 
 LiveKey = tuple[str, str, int]
 
@@ -92,7 +98,8 @@ def summarise_live(samples: Iterable[Sample], manifest: Manifest) -> LiveSummary
     )
 
 
-def agreement(items: Iterable[LiveItem], table: RoutingTable, spec: object, verdicts: dict | None = None) -> tuple[int, int]:
+def agreement(items: Iterable[LiveItem], table: RoutingTable, spec: PolicySpec,
+              verdicts: Mapping[tuple[str, str], Classification] | None = None) -> tuple[int, int]:
     """Count the finished live items whose final model matches the simulation of the same policy on a full run.
 
     Returns:
@@ -105,14 +112,14 @@ def agreement(items: Iterable[LiveItem], table: RoutingTable, spec: object, verd
         table_item = by_key.get(item.key[:2])
         if final is None or table_item is None:
             continue
-        simulated = route_item(spec, table_item, (verdicts or {}).get(table_item.key), ClassifierCost())  # type: ignore[arg-type]
+        simulated = route_item(spec, table_item, (verdicts or {}).get(table_item.key), ClassifierCost())
         compared += 1
         matched += simulated.final == final.model_id
     return matched, compared
 
 
 def simulate_live_policy(samples: Iterable[Sample], manifest: Manifest, baseline_samples: Iterable[Sample],
-                         baseline_manifest: Manifest, setup: object | None = None) -> tuple[PointResult, int, int]:
+                         baseline_manifest: Manifest, setup: ClassifierSetup | None = None) -> tuple[PointResult, int, int]:
     """Replay a live run's router policy on a baseline run where every model answered, and compare final models.
 
     Returns:
@@ -133,7 +140,7 @@ def simulate_live_policy(samples: Iterable[Sample], manifest: Manifest, baseline
     table = build_table(baseline_samples, baseline_manifest, spec.models())
     verdicts = None
     if spec.kind == "classifier":
-        options = setup if isinstance(setup, ClassifierSetup) else ClassifierSetup()
+        options = setup or ClassifierSetup()
         verdicts = classify_run(spec.classifier, table, load_corpus(options), options).verdicts
     point = evaluate(spec, table, verdicts)
     matched, compared = agreement(live_items(samples), table, spec, verdicts)

@@ -29,8 +29,8 @@ def nondecreasing_hull(points: Sequence[Point]) -> list[Point]:
     """Return the vertices of the non-decreasing upper convex hull of the points, cheapest first.
 
     The hull starts at the most accurate of the cheapest points and ends at the cheapest of the
-    most accurate points; between them it is the upper concave envelope, which is non-decreasing
-    there. Points under the hull are dominated by a random mix of two hull vertices.
+    most accurate points. Between them it is the upper concave envelope, which rises there.
+    Points under the hull are dominated by a random mix of two hull vertices.
     """
     if not points:
         return []

@@ -15,7 +15,7 @@ from harness.routing.results import CurveResult
 
 WIDTH, HEIGHT = 720, 420
 LEFT, RIGHT, TOP, BOTTOM = 70, 230, 20, 50
-"""Margins in pixels; the right margin holds the legend."""
+"""Margins in pixels. The right margin contains the legend."""
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
@@ -26,13 +26,16 @@ def accuracy_cost_svg(curves: Sequence[CurveResult]) -> Markup | None:
         return None
     # The mix goes first and the oracle last, so the dashed baseline never hides a policy's points.
     priced.sort(key=lambda curve: {"mix": 0, "oracle": 2}.get(curve.kind, 1))
-    # Five x ticks at a round step, so the axis reads $0.0025, $0.005, ... rather than arbitrary fractions.
-    top_cost = nice_step(max(point.cost_per_query or 0.0 for curve in priced for point in curve.sweep) / 5) * 5
+    # At most five x ticks at a round step, so the axis reads $0.0025, $0.005, ... rather than arbitrary fractions.
+    highest = max(point.cost_per_query or 0.0 for curve in priced for point in curve.sweep)
+    step = nice_step(highest / 5)
+    ticks = max(1, math.ceil(highest / step - 1e-9))
+    top_cost = step * ticks
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         'role="img" aria-label="accuracy against cost per query" font-family="sans-serif" font-size="11">',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        *_axes(top_cost),
+        *_axes(top_cost, ticks),
     ]
     for index, curve in enumerate(priced):
         parts += _curve(curve, PALETTE[index % len(PALETTE)], top_cost, index)
@@ -56,7 +59,7 @@ def _y(accuracy: float) -> float:
     return TOP + (1.0 - accuracy) * (HEIGHT - TOP - BOTTOM)
 
 
-def _axes(top_cost: float) -> list[str]:
+def _axes(top_cost: float, ticks: int) -> list[str]:
     right, bottom = WIDTH - RIGHT, HEIGHT - BOTTOM
     lines = [f'<line x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#333"/>',
              f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}" stroke="#333"/>']
@@ -64,8 +67,8 @@ def _axes(top_cost: float) -> list[str]:
         y = _y(tick / 5)
         lines.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#e5e5e5"/>')
         lines.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick * 20}%</text>')
-    for tick in range(6):
-        cost = top_cost * tick / 5
+    for tick in range(ticks + 1):
+        cost = top_cost * tick / ticks
         lines.append(f'<text x="{_x(cost, top_cost):.1f}" y="{bottom + 16}" text-anchor="middle">{escape(_money(cost))}</text>')
     lines.append(f'<text x="{(LEFT + right) / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">cost per query (US dollars)</text>')
     lines.append(f'<text x="16" y="{(TOP + bottom) / 2:.1f}" text-anchor="middle" transform="rotate(-90 16 {(TOP + bottom) / 2:.1f})">accuracy</text>')

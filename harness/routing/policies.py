@@ -1,10 +1,10 @@
 """Routing policies: which models an item goes to, in what order, and when to move down the chain.
 
 A policy turns an item into a chain of models before any reply is seen: a fixed model, a
-vertical-to-model table, a classifier's choice, or a cascade (cheap model first). Then each
-reply is judged by `decide`: a failed call falls back to the next model; with a confidence
-threshold, a non-answer or a reply below the threshold escalates (or is flagged for human
-review); anything else is accepted. The offline simulation and live routing share both steps.
+vertical-to-model table, a classifier's choice, or a cascade (cheap model first). Then
+`decide` judges each reply. A failed call falls back to the next model. With a confidence
+threshold, a non-answer or a reply below the threshold escalates, or is flagged for human
+review. Anything else is accepted. The offline simulation and live routing share both steps.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class PolicySpec(BaseModel):
         return "table"
 
     def models(self) -> list[str]:
-        """Every model the policy may call."""
+        """Return every model the policy may call."""
         named = [self.model, *self.table.values(), self.generalist, *self.chain, *self.fallbacks]
         return list(dict.fromkeys(model for model in named if model))
 
@@ -143,7 +143,7 @@ Action = Literal["accept", "fallback", "escalate", "review", "exhausted"]
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do after one model's reply."""
+    """The action after one model's reply, with its reason."""
 
     action: Action
     reason: str

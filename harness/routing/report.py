@@ -24,9 +24,10 @@ DEFINITIONS: tuple[str, ...] = (
     "its statements disagree and minus 0.25 when it hedges; 0 for a non-answer. A cascade escalates a failed call, an "
     "`unparseable` or `truncated` reply, and a reply whose confidence is below its threshold.",
     "Oracle: the cheapest model that answered the item correctly, or the cheapest model when none did (RouterBench).",
-    "AIQ (Hu et al. 2024, RouterBench): the area under the policy's non-decreasing convex hull of (cost per query, "
-    "accuracy) points over its threshold sweep, divided by the cost range of the fixed models; below its cheapest "
-    "point the hull counts as 0. The random mix of fixed models is the baseline.",
+    "AIQ (Hu et al. 2024, RouterBench): the area under the non-decreasing convex hull of the policy's (cost per "
+    "query, accuracy) points over its threshold sweep, with the fixed models' points added (any policy can send "
+    "every item to one model), divided by the cost range of the fixed models. The random mix of fixed models, the "
+    "hull of their points alone, is the baseline.",
     "APGR (Ong et al. 2024, RouteLLM), for two models: the integral over the share of items sent to the stronger model "
     "of PGR = (acc - acc_weak) / (acc_strong - acc_weak), through the sweep points plus (0, 0) and (1, 1); 0.5 is "
     "what random routing recovers.",

@@ -14,7 +14,7 @@ _KEYS = {"min_accuracy": "min_accuracy", "accuracy": "min_accuracy", "max_cost_p
 
 
 class Constraints(BaseModel):
-    """What a chosen policy must meet; None leaves a figure free."""
+    """Limits a chosen policy must meet. None leaves a figure free."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

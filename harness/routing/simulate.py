@@ -1,8 +1,8 @@
 """Offline replay of routing policies on a run's stored samples.
 
 Each item is walked down its policy's chain with the stored outcome and confidence of every
-model, exactly as a live router would decide, and the calls made are summed: cost, latency,
-and the classifier's own cost and time when the policy classifies. No model is called.
+model, and the decisions are those a live router would take. The calls made are summed: cost,
+latency, and the classifier's own cost and time when the policy classifies. No model is called.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ CLASSIFIER_SWEEP: tuple[float, ...] = tuple(step / 20 for step in range(21)) + (
 
 @dataclass(frozen=True)
 class ClassifierCost:
-    """What one classification adds to a routed item."""
+    """Cost and time that one classification adds to a routed item."""
 
     usd: float = 0.0
     latency_s: float = 0.0
@@ -33,7 +33,7 @@ class ClassifierCost:
 
 @dataclass(frozen=True)
 class ItemRoute:
-    """How one item was routed in the simulation."""
+    """The route of one item in the simulation."""
 
     called: tuple[str, ...]
     final: str
@@ -59,10 +59,15 @@ def route_item(spec: PolicySpec, item: TableItem, verdict: Classification | None
             review = decision.action in ("review", "exhausted")
             break
     classified = spec.kind == "classifier"
+    extra = classifier if classified else ClassifierCost()
     costs = [item.steps[model].cost_usd for model in called]
-    cost = None if any(value is None for value in costs) else sum(costs) + (classifier.usd if classified else 0.0)  # type: ignore[arg-type]
+    cost = None
+    if all(value is not None for value in costs):
+        cost = sum(costs) + extra.usd  # type: ignore[arg-type]
     latencies = [item.steps[model].latency_s for model in called if item.steps[model].latency_s is not None]
-    latency = sum(latencies) + (classifier.latency_s if classified else 0.0) if latencies else None  # type: ignore[arg-type]
+    latency = None
+    if latencies:
+        latency = sum(latencies) + extra.latency_s  # type: ignore[arg-type]
     final = called[-1]
     return ItemRoute(tuple(called), final, item.steps[final].correct, cost, latency, classified,
                      classified and "generalist" in choice.reason, review)

@@ -1,4 +1,4 @@
-"""The routing table: for each item, what every model's stored sample says (outcome, cost, latency, confidence).
+"""The routing table: for each item, every model's stored outcome, cost, latency and confidence.
 
 A simulation replays a policy on this table, so it needs the samples of two or more models
 on the same items. Items that some model lacks are left out and counted.
@@ -20,7 +20,7 @@ ItemKey = tuple[str, str]
 
 
 class RoutingError(VerticalbenchError):
-    """A routing analysis or a router cannot be built from what the run holds or the user asked."""
+    """A routing analysis or a router cannot be built from the run's samples or the requested options."""
 
 
 @dataclass(frozen=True)

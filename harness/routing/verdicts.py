@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ClassifierSetup:
-    """Where training data comes from and what a classification costs."""
+    """Sources of training data, and the cost of one classification."""
 
     rules_path: Path | None = None
     """Keyword rules file; None uses the shipped rules."""

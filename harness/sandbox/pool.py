@@ -134,9 +134,10 @@ class SandboxPool:
             if chosen == "bubblewrap":
                 outcome = self._run_warm(program, limits, interpreter, stdout, stderr)
             if outcome is None:
-                outcome = self._run_cold(program, limits, chosen, interpreter, stdout, stderr)
-            if isinstance(outcome, SandboxUnavailableError):
-                return unavailable_result(outcome, isolation)
+                try:
+                    outcome = self._run_cold(program, limits, chosen, interpreter, stdout, stderr)
+                except SandboxUnavailableError as exc:
+                    return unavailable_result(exc, isolation)
             return build_result(outcome, limits, chosen, stdout, stderr, token)
 
     def _run_warm(
@@ -169,15 +170,17 @@ class SandboxPool:
         interpreter: str,
         stdout: StreamCapture,
         stderr: StreamCapture,
-    ) -> ProcessOutcome | SandboxUnavailableError:
-        # A cold run takes a user id of its own; an idle sandbox gives its id back first,
-        # so the pool never holds more ids than `workers` and a small uid_range cannot
+    ) -> ProcessOutcome:
+        """Run in a sandbox of its own, as `run_program` does.
+
+        Raises:
+            SandboxUnavailableError: When a tool the isolation needs is missing.
+        """
+        # A cold run takes a user id of its own. An idle sandbox gives its id back first,
+        # so the pool never holds more ids than `workers`, and a small uid_range cannot
         # make this run wait for ids that idle sandboxes keep.
         self._retire_idle_when_full()
-        try:
-            return execute(program, limits, isolation, interpreter, self.config, stdout, stderr)
-        except SandboxUnavailableError as exc:
-            return exc
+        return execute(program, limits, isolation, interpreter, self.config, stdout, stderr)
 
     def _checkout(self, interpreter: str) -> WarmWorker | None:
         with self._lock:

@@ -19,6 +19,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from harness.sandbox import zygote
 from harness.sandbox.capture import StreamCapture
@@ -202,7 +203,7 @@ class WarmWorker:
             cpu_seconds=float(reply["cpu"]),
         )
 
-    def _wait_for_reply(self, drain: _Drain, deadline: float) -> dict[str, object] | None:
+    def _wait_for_reply(self, drain: _Drain, deadline: float) -> dict[str, Any] | None:
         """Drain output until pid 1 reports the program's end; None when `deadline` passed.
 
         An empty dict means the sandbox ended without a report.
@@ -221,7 +222,7 @@ class WarmWorker:
                 continue
             if not message:
                 return {}
-            reply: dict[str, object] = json.loads(message)
+            reply: dict[str, Any] = json.loads(message)
             return reply
 
     def _kill(self) -> None:

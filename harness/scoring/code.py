@@ -17,13 +17,19 @@ if TYPE_CHECKING:
     from harness.suites.spec import SuiteSpec
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+# The MBPP paper's few-shot prompt marks code with [BEGIN] and [DONE] (Austin et al. 2021).
+_BEGIN_DONE = re.compile(r"\[BEGIN\][ \t]*\n?(.*?)(?:\[DONE\]|\Z)", re.DOTALL)
 MAX_STDERR = 2000
 
 
 def extract_code(reply: str, entry_point: str | None) -> str | None:
     """Return the code of a reply: the fenced block that defines the entry point, else the last
-    Python block, else the whole reply when it looks like code; None when there is no code."""
+    Python block, else the whole reply when it looks like code; None when there is no code.
+
+    Code between [BEGIN] and [DONE], as in MBPP's few-shot prompt, counts as one Python block.
+    """
     blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(reply)]
+    blocks += [("python", body) for body in _BEGIN_DONE.findall(reply) if body.strip() and "```" not in body]
     python = [body for lang, body in blocks if lang in ("", "python", "py", "python3")]
     if entry_point:
         for body in python:

@@ -29,7 +29,7 @@ class Usage(BaseModel):
     reported: bool = True
     """False when the provider returned no usage; the token counts are then unknown, not zero."""
     convention: str | None = None
-    """How the provider's totals were split, e.g. 'prompt includes cache; completion includes reasoning'."""
+    """Reading of the provider's totals, e.g. 'prompt includes cache; completion includes reasoning'."""
     raw: dict[str, Any] | None = None
     """The usage block as LiteLLM returned it, numeric fields only, so no text can carry a secret."""
 
@@ -119,7 +119,7 @@ class PriceSnapshot(BaseModel):
     reasoning_per_million: float | None = None
     """US dollars per million reasoning tokens; None bills them at the output rate."""
     origin: str | None = None
-    """Which source supplied the price: 'config', 'price_file', 'litellm', 'compute' or 'unpriced'."""
+    """Kind of source that supplied the price: 'config', 'price_file', 'litellm', 'compute' or 'unpriced'."""
     price_key: str | None = None
     """The key the price was found under: the config's model id or model string, or the LiteLLM map key."""
     litellm_version: str | None = None

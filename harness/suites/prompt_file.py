@@ -1,9 +1,9 @@
 """Prompt files: a benchmark's own prompt, kept as text beside its data.
 
 LegalBench ships each task's few-shot prompt as `base_prompt.txt`, with `{{text}}` where the
-item goes (Guha et al. 2023, arXiv:2308.11462). With a data dir the file is read from it;
-with the hub source it is fetched from the HTTPS address in the suite, pinned to a commit,
-because the hub copy of the dataset holds only the rows.
+item goes (Guha et al. 2023, arXiv:2308.11462). With a data dir the file is read from it.
+With the hub source it is fetched from the suite's HTTPS address, pinned to a commit, because
+the hub copy of the dataset contains only the rows.
 """
 
 from __future__ import annotations

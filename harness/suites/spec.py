@@ -154,7 +154,7 @@ class SuiteSpec(_Strict):
     family: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     """Suites of one vertical that together make one benchmark score, e.g. 'mmlu' or 'legalbench'."""
     variant_of: str | None = None
-    """Suite id ('<vertical>/<name>') whose items this suite asks in another prompt format, e.g.
+    """Suite id ('<vertical>/<name>') whose items this suite sends in another prompt format, e.g.
     zero-shot. A pattern selects a variant only when it does not also select that suite, so
     'legal/*' runs each benchmark once and 'legal/*-zero-shot' runs the zero-shot variants."""
 

@@ -70,7 +70,7 @@ def config(api_base: str, *, models: tuple[str, ...] = ("spec",), concurrency: i
 
 
 def item_number(body: dict[str, Any]) -> int:
-    """Return the item number a request asks about."""
+    """Return the number of the item a request is about."""
     return int(re.search(r"QI(\d+):", body["messages"][-1]["content"]).group(1))
 
 

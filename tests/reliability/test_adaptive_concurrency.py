@@ -48,7 +48,7 @@ def tasks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def test_concurrency_backs_off_on_429_honours_retry_after_and_recovers(tasks_dir: Path, tmp_path: Path) -> None:
+def test_limiter_backs_off_and_recovers(tasks_dir: Path, tmp_path: Path) -> None:
     with FakeOpenAIServer(RateLimitedServer()) as server:
         config_path = tmp_path / "config.yaml"
         config_path.write_text(yaml.safe_dump(config(server.api_base, concurrency=MAX_CONCURRENCY, retries=8)))
@@ -72,7 +72,7 @@ def test_concurrency_backs_off_on_429_honours_retry_after_and_recovers(tasks_dir
             if earlier.status == 429:
                 assert later.at - earlier.at >= RETRY_AFTER_S * 0.9
 
-    # The run's own log tells the story: down on 429, the pause, back up, and a summary.
+    # The run's own log records each step: the decrease, the pause, the recovery and a summary.
     log = (run_dir.path / "logs" / "run.log").read_text()
     assert f"rate limited (429), concurrency {MAX_CONCURRENCY} -> {MAX_CONCURRENCY // 2}" in log
     assert f"Retry-After {RETRY_AFTER_S:.2f}s, new requests wait" in log

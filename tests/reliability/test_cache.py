@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from harness.cache import CacheMissError, cache_key
 from harness.config import parse_config
 from harness.run import RunOptions, start_run
+from harness.store.run_dir import RunDir
 from tests.reliability.support import REPLY, config, run_cli, write_suite
 from tests.support.openai_server import FakeOpenAIServer, FaultInjector
 
@@ -36,12 +38,12 @@ CHANGES: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("field", sorted(CHANGES))
-def test_changing_any_input_changes_the_key(field: str) -> None:
+def test_key_changes_with_each_input(field: str) -> None:
     changed = {**copy.deepcopy(BASE), field: CHANGES[field]}
     assert cache_key(**changed) != cache_key(**BASE)
 
 
-def test_identical_requests_share_a_key_whatever_the_order_of_params() -> None:
+def test_key_ignores_param_order() -> None:
     reordered = {**copy.deepcopy(BASE), "params": dict(reversed(list(BASE["params"].items())))}
     assert cache_key(**reordered) == cache_key(**copy.deepcopy(BASE))
     assert cache_key(**{**BASE, "endpoint": "http://127.0.0.1:8000/v1/"}) == cache_key(**BASE)
@@ -61,7 +63,7 @@ def _run(data: dict[str, Any], tmp_path: Path, mode: str) -> list[Any]:
     return sorted(outcome.run_dir.iter_samples(), key=lambda sample: sample.key)
 
 
-def test_use_mode_hits_identical_requests_and_misses_changed_ones(tasks_dir: Path, tmp_path: Path) -> None:
+def test_use_mode_hits_and_misses(tasks_dir: Path, tmp_path: Path) -> None:
     with FakeOpenAIServer(FaultInjector({}, lambda body: REPLY)) as server:
         data = config(server.api_base, api_key_env=KEY_ENV)
         first = _run(data, tmp_path, "record")
@@ -100,7 +102,7 @@ def _with_model(model: str):  # type: ignore[no-untyped-def]
     return change
 
 
-def test_record_mode_does_not_read_other_runs(tasks_dir: Path, tmp_path: Path) -> None:
+def test_record_mode_ignores_other_runs(tasks_dir: Path, tmp_path: Path) -> None:
     with FakeOpenAIServer(FaultInjector({}, lambda body: REPLY)) as server:
         data = config(server.api_base)
         _run(data, tmp_path, "record")
@@ -108,9 +110,7 @@ def test_record_mode_does_not_read_other_runs(tasks_dir: Path, tmp_path: Path) -
         assert len(server.requests) == 2 * ITEMS
 
 
-def test_replay_needs_no_server_and_no_key(tasks_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import yaml
-
+def test_replay_without_server_or_key(tasks_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeOpenAIServer(FaultInjector({"no_usage": 0.2}, lambda body: REPLY)) as server:
         data = config(server.api_base, api_key_env=KEY_ENV)
         first = _run(data, tmp_path, "record")
@@ -121,20 +121,15 @@ def test_replay_needs_no_server_and_no_key(tasks_dir: Path, tmp_path: Path, monk
     completed = run_cli(["run", str(config_path), "--output-dir", str(tmp_path), "--cache", "replay",
                          "--cache-dir", str(tmp_path / "cache")])
     assert completed.returncode == 0, completed.stderr
-    runs = sorted((tmp_path / "results").glob("*/samples.jsonl"))
-    assert len(runs) == 2
-    replayed = sorted((line for line in runs[-1].read_text().splitlines()), key=len)
-    assert len(replayed) == ITEMS
-    from harness.store.run_dir import RunDir
-
-    replay_samples = sorted(RunDir(runs[-1].parent).iter_samples(), key=lambda sample: sample.key)
-    if replay_samples[0].run_id == first[0].run_id:
-        replay_samples = sorted(RunDir(runs[0].parent).iter_samples(), key=lambda sample: sample.key)
+    replayed = [RunDir(path.parent) for path in (tmp_path / "results").glob("*/manifest.json")
+                if path.parent.name != first[0].run_id]
+    assert len(replayed) == 1
+    replay_samples = sorted(replayed[0].iter_samples(), key=lambda sample: sample.key)
     assert [(s.key, s.reply, s.outcome, s.usage, s.cost_usd) for s in replay_samples] == \
         [(s.key, s.reply, s.outcome, s.usage, s.cost_usd) for s in first]
 
 
-def test_replay_with_a_missing_reply_stops_before_creating_a_run(tasks_dir: Path, tmp_path: Path) -> None:
+def test_replay_missing_reply_creates_nothing(tasks_dir: Path, tmp_path: Path) -> None:
     with FakeOpenAIServer(FaultInjector({}, lambda body: REPLY)) as server:
         data = config(server.api_base)
         _run(data, tmp_path, "record")

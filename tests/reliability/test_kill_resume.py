@@ -52,7 +52,7 @@ def _kill_after_start(process: subprocess.Popen[bytes], results: Path, delay_s: 
     return True
 
 
-def test_sigkill_then_resume_loses_and_repeats_nothing(tasks_dir: Path, tmp_path: Path) -> None:
+def test_sigkill_resume_exactly_once(tasks_dir: Path, tmp_path: Path) -> None:
     chance = random.Random(20261204)
     injector = FaultInjector({"500": 0.05}, lambda body: REPLY, seed=3, latency_s=0.03)
     out = tmp_path / "out"

@@ -25,7 +25,8 @@ def test_roi_command_worked_example(tmp_path: Path) -> None:
     assert "legal: pages against frontier" in out
     assert "+3.947 (+394.7%)" in out
     assert "5,000 queries a month" in out
-    assert "code:" not in out  # no volume was given for code
+    assert "code: coder against frontier" not in out
+    assert "no ROI for code: no volume given" in out
     report = (tmp_path / "reports" / RUN_ID / "report.md").read_text()
     roi = report.split("### ROI")[1].split("###")[0]
     assert "(legal=10000)" in roi

@@ -128,6 +128,7 @@ def test_query_text_joins_user_turns() -> None:
     assert query_text(messages) == "a\n\nb"
 
 
+@pytest.mark.slow  # reading 36 suites through `datasets` takes about a minute
 @pytest.mark.skipif(not DATA_DIR.is_dir(), reason="public suite data not found; set VERTICALBENCH_DATA_DIR")
 def test_trained_beats_keyword_on_public_suites() -> None:
     """Out-of-fold accuracy on 40 items per suite of the public and starter suites, template lines removed."""

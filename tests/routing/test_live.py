@@ -22,6 +22,7 @@ from harness.config import parse_config
 from harness.routing.live_report import live_items, simulate_live_policy, summarise_live
 from harness.run import RunOptions, start_run
 from harness.store.records import Sample
+from harness.store.run_dir import RunDir
 from tests.support.openai_server import FakeOpenAIServer, ScriptedReply
 from tests.test_end_to_end import tasks_dir  # noqa: F401  (the fixture writing the mini suites)
 
@@ -139,3 +140,104 @@ def test_live_matches_simulation(tasks_dir: Path, tmp_path: Path) -> None:  # no
     assert point.accuracy == pytest.approx(1.0)
     assert point.total_cost == pytest.approx(0.0078)
     assert len(live_items(live.run_dir.iter_samples())) == 6
+
+
+# One server for both models: 'small' states its answer on L1 and S1 but only says 'No.' on L2
+# (confidence 0.5), 'big' always states the right answer.
+SMALL_REPLIES = {"L1": "Answer: Yes", "L2": "No.", "L3": "Answer: Yes", "L4": "Answer: No", "S1": "Answer: A", "S2": "Answer: C"}
+
+
+def by_model(body: dict[str, Any]) -> ScriptedReply:
+    item = re.search(r"Q(\w+):", body["messages"][-1]["content"]).group(1)
+    content = SMALL_REPLIES[item] if body["model"] == "small" else ANSWERS[item]
+    return ScriptedReply(content=content, prompt_tokens=100, completion_tokens=10)
+
+
+def _run_one_server(tmp_path: Path, router: dict[str, Any]) -> tuple[dict[str, list[Sample]], int]:
+    with FakeOpenAIServer(by_model) as server:
+        outcome = start_run(parse_config(config(server.api_base, server.api_base, router)), RunOptions(cache="off"),
+                            tmp_path / "results")
+        calls = len(server.requests)
+    return by_item(list(outcome.run_dir.iter_samples())), calls
+
+
+def test_live_cascade_escalates_low_confidence(tasks_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    items, calls = _run_one_server(tmp_path, {"kind": "cascade", "chain": ["small", "big"], "confidence_threshold": 0.75})
+    assert calls == 7  # six items on small, L2 again on big
+    small, big = items["L2"]
+    assert small.route["decision"] == "escalate"
+    assert small.route["decision_reason"] == "confidence 0.50 < 0.75"
+    assert small.route["confidence"] == 0.5
+    assert big.route["reason"] == "escalate from small: confidence 0.50 < 0.75"
+    assert big.route["final"] is True
+    (science,) = items["S1"]  # a confident wrong answer is kept
+    assert (science.model_id, science.outcome, science.route["final"]) == ("small", "incorrect", True)
+
+
+def test_live_review_flags_instead(tasks_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    router = {"kind": "cascade", "chain": ["small", "big"], "confidence_threshold": 0.75, "on_low_confidence": "review"}
+    items, calls = _run_one_server(tmp_path, router)
+    assert calls == 6
+    (only,) = items["L2"]
+    assert only.route["decision"] == "review"
+    assert only.route["review"] is True
+    assert only.route["final"] is True
+
+
+def test_live_keyword_classifier_route(tasks_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    router = {"kind": "classifier", "classifier": "keyword", "table": {"legal": "small"}, "generalist": "big",
+              "classifier_cost_usd": 0.0001}
+    items, _ = _run_one_server(tmp_path, router)
+    (science,) = items["S1"]  # "Which is a gas at room temperature?": the science keywords 'gas' and 'temperature'
+    assert science.model_id == "big"
+    assert science.route["classified"]["label"] == "science"
+    assert science.route["reason"].endswith("a vertical without a table entry -> generalist big")
+    assert science.route["classifier_cost_usd"] == 0.0001
+
+
+class StopAfterFirst(Exception):
+    """Raised from the progress callback to interrupt the run after small's first stored sample."""
+
+
+def test_live_resume_reuses_stored_step(tasks_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    from harness.run import resume_run
+
+    results = tmp_path / "results"
+
+    def stop(sample: Sample) -> None:
+        if sample.model_id == "small":  # big's science items may finish first; stop on small's first failure
+            raise StopAfterFirst()
+
+    with FakeOpenAIServer(failing, model_name="small") as small, FakeOpenAIServer(answering, model_name="big") as big:
+        router = {**TABLE_ROUTER, "circuit_errors": 10}
+        with pytest.raises(StopAfterFirst):
+            start_run(parse_config(config(small.api_base, big.api_base, router)), RunOptions(cache="off"), results, on_sample=stop)
+        run_id = next(results.iterdir()).name
+        first = list(RunDir(results / run_id).iter_samples())
+        small_before = len(small.requests)
+        outcome = resume_run(results, run_id)
+        small_after = len(small.requests)
+    # The science items' workers on big may also have stored their samples before the run stopped.
+    (stored_step,) = [s for s in first if s.model_id == "small"]
+    assert stored_step.route["final"] is False
+    items = by_item(list(outcome.run_dir.iter_samples()))
+    assert [s.model_id for s in items[stored_step.item_id]] == ["small", "big"]  # the stored failure is not repeated
+    assert small_after - small_before == 3  # the other three legal items
+    assert all(steps[-1].route["final"] for steps in items.values())
+
+
+def test_route_command_on_live_run(tasks_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    results = tmp_path / "results"
+    with FakeOpenAIServer(failing, model_name="small") as small, FakeOpenAIServer(answering, model_name="big") as big:
+        full = start_run(parse_config(config(small.api_base, big.api_base, None)), RunOptions(cache="off"), results)
+        live = start_run(parse_config(config(small.api_base, big.api_base, TABLE_ROUTER)), RunOptions(cache="off"), results)
+    result = CliRunner().invoke(main, ["route", live.run_dir.run_id, "--baseline", full.run_dir.run_id,
+                                       "--output-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"live routed run {live.run_dir.run_id}: 6 finished item(s)" in result.output
+    assert "decisions: accept 6, fallback 2; models skipped with an open circuit: 2" in result.output
+    assert "same final model as the simulation: 6/6 item(s)" in result.output

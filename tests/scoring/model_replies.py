@@ -152,6 +152,9 @@ def code_reply(spec: SuiteSpec, item: Item, variant: int) -> str:
         program = row["canonical_solution"] if variant % 2 else row["prompt"] + row["canonical_solution"]
     else:
         program = row["code"]
+        if variant % 2:
+            # The markers of MBPP's few-shot prompt, which a model may copy.
+            return f"[BEGIN]\n{program.rstrip()}\n[DONE]"
     return f"Here is a solution.\n\n```python\n{program.rstrip()}\n```\n"
 
 

@@ -216,6 +216,24 @@ def test_choice_option_text_that_names_letters(reply: str, expected: str) -> Non
     assert result.value == expected
 
 
+# Options with markup that the reply's clean-up removes: currency signs and inline LaTeX.
+MONEY_OPTIONS = ["$50", "$100", "$1,200", "The regression $R^2$ may be spuriously high"]
+MONEY_CASES = [
+    ("The answer is $100", "B"),
+    ("Answer: $1,200.", "C"),
+    ("Answer: **$50**", "A"),
+    ("The answer is The regression $R^2$ may be spuriously high", "D"),
+    ("The answer is the regression R^2 may be spuriously high.", "D"),
+]
+
+
+@pytest.mark.parametrize(("reply", "expected"), MONEY_CASES)
+def test_choice_option_text_with_markup(reply: str, expected: str) -> None:
+    result = extract_choice(reply, MONEY_OPTIONS)
+    assert result.status == "ok", result
+    assert result.value == expected
+
+
 def test_choice_bare_letter_beats_an_option_spelled_as_a_letter() -> None:
     result = extract_choice("Answer: C", ["C", "B", "A", "D"])
     assert result.value == "C"

@@ -100,11 +100,11 @@ def test_hub_source_fetches_the_url_and_reports_failure(tmp_path: Path, monkeypa
     assert spec.prompt.template_file is not None
     requested: list[str] = []
 
-    def refuse(url: str, timeout: float) -> None:
+    def reject(url: str, timeout: float) -> None:
         requested.append(url)
         raise urllib.error.URLError("no network in tests")
 
-    monkeypatch.setattr(prompt_file.urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(prompt_file.urllib.request, "urlopen", reject)
     with pytest.raises(DatasetError, match="cannot fetch its prompt file from https://example.invalid/base_prompt.txt.*--data-dir"):
         prompt_file.read_prompt_file(spec.prompt.template_file, None, spec.id)
     assert requested == ["https://example.invalid/base_prompt.txt"]
@@ -115,7 +115,7 @@ def test_local_only_prompt_file_needs_a_data_dir() -> None:
         prompt_file.read_prompt_file(PromptFile(local="x/base_prompt.txt"), None, "legal/x")
 
 
-def test_item_without_its_prompt_file_is_a_suite_error(tmp_path: Path) -> None:
+def test_item_without_prompt_file_text(tmp_path: Path) -> None:
     spec = load_suite_file(write_suite(tmp_path / "legal")).spec
 
     with pytest.raises(SuiteError, match="has no prompt file text"):

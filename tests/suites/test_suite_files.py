@@ -64,6 +64,9 @@ PROMPT_FILE_TASKS = {suite_id for suite_id, (task, _, _) in LEGALBENCH_TASKS.ite
 # Zero-shot variants: variant id -> the suite whose items it asks without examples.
 ZERO_SHOT_VARIANTS = {f"{suite_id}-zero-shot": suite_id for suite_id in (*MMLU_SUBJECTS, *LEGALBENCH_TASKS)}
 
+# Every variant: variant id -> the suite whose items it sends in another prompt format.
+VARIANTS = {**ZERO_SHOT_VARIANTS, "code/mbpp-3-shot": "code/mbpp"}
+
 # Row counts of the local copies of the data sets.
 PUBLIC_ROWS = {
     "code/humaneval": 164,
@@ -77,7 +80,7 @@ PUBLIC_ROWS = {
     **{suite_id: rows for suite_id, (_, rows, _) in LEGALBENCH_TASKS.items()},
     **{suite_id: rows for suite_id, (_, rows) in MMLU_SUBJECTS.items()},
 }
-PUBLIC_ROWS.update({variant: PUBLIC_ROWS[base] for variant, base in ZERO_SHOT_VARIANTS.items()})
+PUBLIC_ROWS.update({variant: PUBLIC_ROWS[base] for variant, base in VARIANTS.items()})
 PUBLIC_SUITES = sorted(PUBLIC_ROWS)
 LOCAL_ONLY_SUITES = {"finance/tatqa-arithmetic"}
 
@@ -204,12 +207,12 @@ def test_public_suite_metadata(suite_id):
         assert source.hub is not None
     if spec.scorer == "code":
         assert spec.max_tokens >= 512
-    assert spec.variant_of == ZERO_SHOT_VARIANTS.get(suite_id)
+    assert spec.variant_of == VARIANTS.get(suite_id)
     if suite_id in MMLU_SUBJECTS:
         assert spec.family == "mmlu"
     if suite_id in LEGALBENCH_TASKS:
         assert spec.family == "legalbench"
-    if spec.variant_of is not None:
+    if suite_id in ZERO_SHOT_VARIANTS:
         base = suites()[spec.variant_of].spec
         assert spec.family == f"{base.family}-zero-shot"
         assert spec.prompt.fewshot is None and spec.prompt.template_file is None
@@ -250,7 +253,8 @@ def test_public_suite_prompts_render(suite_id, data_dir):
         prompt = user_prompt(spec, item)
         assert prompt, f"{suite_id} item {item.id} renders an empty prompt"
         if spec.scorer != "ifeval":
-            assert "Answer:" in prompt or "```python" in prompt, f"{suite_id} item {item.id} does not ask for a final answer"
+            asks = ("Answer:", "```python", "[BEGIN] and [DONE]")
+            assert any(marker in prompt for marker in asks), f"{suite_id} item {item.id} does not ask for a final answer"
 
 
 @pytest.mark.parametrize("suite_id", sorted(MMLU_SUBJECTS))
@@ -322,6 +326,22 @@ def test_legalbench_overruling_prompt_uses_train_rows(data_dir):
     assert len(item.fewshot) == train_rows == 6
     for example in train:
         assert example["text"].strip() in prompt
+
+
+def test_mbpp_3_shot_follows_the_paper_prompt(data_dir):
+    loaded = load_local("code/mbpp-3-shot", data_dir)
+    base = load_local("code/mbpp", data_dir)
+
+    assert [item.id for item in loaded.items] == [item.id for item in base.items]
+    for item in loaded.items:
+        prompt = user_prompt(loaded.spec, item)
+        assert [example["task_id"] for example in item.fewshot] == [2, 3, 4]
+        assert prompt.count("[BEGIN]") == 4
+        assert prompt.count("[DONE]") == 4
+        for test in item.row["test_list"]:
+            assert test in prompt, f"{item.id}: {test}"
+        for example in item.fewshot:
+            assert example["code"].strip() in prompt
 
 
 def test_humaneval_reference_accepts_canonical_solutions(data_dir):

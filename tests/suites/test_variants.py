@@ -66,7 +66,7 @@ def test_base_and_variant_together(tasks: Path) -> None:
     ["legal/missing", "science/quiz", "legal/quiz-zero-shot"],
     ids=["missing", "other-vertical", "variant-of-variant"],
 )
-def test_variant_must_name_a_base_suite_of_its_vertical(tasks: Path, variant_of: str) -> None:
+def test_variant_of_must_name_base_suite(tasks: Path, variant_of: str) -> None:
     write(tasks, "quiz", vertical="science")
     write(tasks, "bad", extra=f"variant_of: {variant_of}")
 

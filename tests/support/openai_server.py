@@ -2,7 +2,7 @@
 
 The server runs on asyncio, in a thread of the test process (`FakeOpenAIServer` as a context
 manager) or in a process of its own (`python -m tests.support.openai_server`). A responder
-decides each reply; `FaultInjector` is a responder that injects HTTP errors, connection
+decides each reply. `FaultInjector` is a responder that injects HTTP errors, connection
 resets, hangs, trickled bodies, malformed JSON, an empty `choices` list and a missing `usage`
 at configured rates. The choice is a hash of (seed, request key, attempt), so the same
 request gets the same fault whatever the order of arrival, and a test can work out each
@@ -44,7 +44,7 @@ class ScriptedReply:
     fault: str | None = None
     """'reset', 'timeout', 'trickle', 'malformed', 'empty_choices', 'no_usage' or None."""
     delay_s: float = 0.0
-    """Seconds to wait before answering (the server's latency)."""
+    """Seconds to wait before the reply is sent (the server's latency)."""
     error_message: str | None = None
     """Message of an error reply; defaults to 'injected <status>'."""
 
@@ -79,7 +79,7 @@ def request_key(body: dict[str, Any]) -> str:
 
 
 class FaultInjector:
-    """A responder that answers with `content(body)` or with a fault drawn at the configured rates.
+    """A responder that returns `content(body)` or a fault drawn at the configured rates.
 
     Args:
         rates: probability of each fault per request, e.g. {"429": 0.05, "reset": 0.02};

@@ -63,8 +63,11 @@ class _ChoiceSpec:
             rf"[(\[]\s*(?P<wrapped>{letter_class})\s*[)\]]"
             rf"|\b(?i:option|choice|letter|answer)\s+(?P<named>{letter_class})(?![\w'’])"
         )
-        options = PhraseSet(list(zip(choices, valid)))
-        option_texts = {letter: normalize_phrase(text) for letter, text in zip(valid, choices)}
+        # Option texts get the same markup clean-up as the reply, so "$100" or "$R^2$" in an
+        # option still matches the reply that restates it.
+        cleaned = [clean_prose(choice) for choice in choices]
+        options = PhraseSet(list(zip(cleaned, valid)))
+        option_texts = {letter: normalize_phrase(text) for letter, text in zip(valid, cleaned)}
         return cls(canonical, token, mention, options, option_texts)
 
     def letters_of(self, matches: Sequence[re.Match[str]]) -> list[str]:

@@ -1,0 +1,1 @@
+"""Model calls: endpoints, retries, token usage and secret handling."""

@@ -1,0 +1,255 @@
+"""Model calls through LiteLLM's async API, with bounded, classified retries.
+
+Rate limits, server errors, timeouts and dropped connections are retried with
+exponential back-off (honouring Retry-After); every other failure is recorded as an
+`error` outcome at once. A call never raises: it returns a `CallResult`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator
+
+from harness.config import ModelConfig, RunSettings
+from harness.errors import ConfigError
+from harness.models.limiter import AdaptiveLimiter, Slot
+from harness.models.secrets import redact
+from harness.models.system_fold import fold_system_message, rejects_system_message
+from harness.models.usage import usage_from_response
+from harness.store.records import ErrorInfo, Usage
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 60.0
+
+
+@dataclass
+class CallResult:
+    """What one sample's call produced, after any retries."""
+
+    reply: str | None = None
+    finish_reason: str | None = None
+    usage: Usage = field(default_factory=lambda: Usage(reported=False))
+    latency_s: float | None = None
+    attempts: int = 0
+    error: ErrorInfo | None = None
+    response_model: str | None = None
+    retries: list[str] = field(default_factory=list)
+    """One line per retried failure: its class and the wait."""
+    messages: list[dict[str, Any]] | None = None
+    """The messages as sent when they differ from the planned ones (a folded system message)."""
+    system_folded: bool = False
+    """True when the provider rejected the system message and it was folded into the user turn."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to call a model: resolved once per run."""
+
+    model: ModelConfig
+    litellm_model: str
+    """LiteLLM model string to call; a local server's alias replaces the config's string."""
+    api_base: str | None
+    api_key: str | None
+
+
+def resolve_endpoint(model: ModelConfig, api_base: str | None = None, litellm_model: str | None = None) -> Endpoint:
+    """Return the endpoint of a model, reading its key from the named environment variable.
+
+    Raises:
+        KeyError: the model names an API key variable that is not set.
+    """
+    key = None
+    if model.api_key_env:
+        key = os.environ.get(model.api_key_env)
+        if not key:
+            raise KeyError(model.api_key_env)
+    base = api_base or model.api_base
+    if key is None and base is not None:
+        # OpenAI-compatible local servers need no key, but the client library insists on one.
+        key = "not-needed"
+    return Endpoint(model=model, litellm_model=litellm_model or model.model, api_base=base, api_key=key)
+
+
+def _litellm():  # type: ignore[no-untyped-def]
+    """Import LiteLLM on first use (it takes seconds) and silence its console banners."""
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def _retryable() -> tuple[type[BaseException], ...]:
+    litellm = _litellm()
+
+    return (
+        litellm.RateLimitError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.BadGatewayError,
+        litellm.Timeout,
+        litellm.APIConnectionError,
+        asyncio.TimeoutError,
+    )
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """Return the wait a rate-limited reply asked for, in seconds, or None.
+
+    LiteLLM 1.83 keeps the provider's headers in `litellm_response_headers`; the exception's
+    `response` is often a stand-in without them. Reads `retry-after-ms`, then `retry-after`
+    as seconds or as an HTTP date.
+    """
+    for headers in (getattr(exc, "litellm_response_headers", None), getattr(getattr(exc, "response", None), "headers", None)):
+        if not headers:
+            continue
+        value = headers.get("retry-after-ms")
+        if value is not None:
+            with contextlib.suppress(ValueError):
+                return max(0.0, float(value) / 1000)
+        value = headers.get("retry-after")
+        if value is not None:
+            return _parse_retry_after(value)
+    return None
+
+
+def _parse_retry_after(value: str) -> float | None:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # HTTP dates are in GMT
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def backoff_delay(attempt: int, retry_after: float | None) -> float:
+    """Return the wait before retry number `attempt` (1-based): Retry-After, else jittered 2^n."""
+    if retry_after is not None:
+        return min(retry_after, MAX_BACKOFF_S)
+    base = min(MAX_BACKOFF_S, 0.5 * 2 ** (attempt - 1))
+    return base * (0.5 + random.random() / 2)
+
+
+async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings,
+                     limiter: AdaptiveLimiter | None = None) -> CallResult:
+    """Call the model with retries (see `_call_with_retries`); when the provider rejects the system
+    message, call once more with its text folded into the first user turn, and record that."""
+    result = await _call_with_retries(endpoint, messages, params, settings, limiter)
+    if not rejects_system_message(result.error, messages):
+        return result
+    assert result.error is not None
+    logger.warning("model %s rejected the system message (%s); sending it in the user turn", endpoint.model.id, result.error.type)
+    folded = fold_system_message(messages)
+    retried = await _call_with_retries(endpoint, folded, params, settings, limiter)
+    retried.attempts += result.attempts
+    retried.retries = [*result.retries, f"{result.error.type}: system message rejected, folded into the user turn", *retried.retries]
+    retried.messages, retried.system_folded = folded, True
+    return retried
+
+
+async def _call_with_retries(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings,
+                             limiter: AdaptiveLimiter | None = None) -> CallResult:
+    """Call the model, retrying transient failures up to `settings.retries` times.
+
+    Each attempt holds a slot of `limiter` (when given) while it is in flight, and tells it
+    about rate limits and successes; the back-off wait between attempts holds no slot.
+    """
+    litellm = _litellm()
+    retryable = _retryable()
+    result = CallResult()
+    for attempt in range(1, settings.retries + 2):
+        result.attempts = attempt
+        started = time.perf_counter()
+        async with _slot(limiter) as slot:
+            try:
+                response = await litellm.acompletion(
+                    model=endpoint.litellm_model,
+                    messages=messages,
+                    api_base=endpoint.api_base,
+                    api_key=endpoint.api_key,
+                    timeout=settings.timeout_s,
+                    num_retries=0,
+                    **params,
+                )
+            except retryable as exc:
+                failure: BaseException | None = exc
+                slot.rate_limited = isinstance(exc, litellm.RateLimitError)
+                slot.retry_after = _retry_after(exc)
+            except Exception as exc:  # any other provider failure is this sample's outcome, not a crash
+                result.error = _error_info(exc)
+                logger.warning("model %s: %s: %s", endpoint.model.id, type(exc).__name__, result.error.message[:200])
+                return result
+            else:
+                failure = None
+                slot.succeeded = True
+        if failure is None:
+            result.latency_s = time.perf_counter() - started
+            return _fill_from_response(result, response)
+        if attempt > settings.retries:
+            result.error = _error_info(failure)
+            return result
+        delay = backoff_delay(attempt, slot.retry_after)
+        result.retries.append(f"{type(failure).__name__} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
+        logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, type(failure).__name__, attempt, settings.retries, delay)
+        await asyncio.sleep(delay)
+    return result
+
+
+@contextlib.asynccontextmanager
+async def _slot(limiter: AdaptiveLimiter | None) -> AsyncIterator[Slot]:
+    """Hold a slot of the limiter, or a slot of nothing when there is no limiter."""
+    if limiter is None:
+        yield Slot(started=0.0)
+        return
+    async with limiter.slot() as slot:
+        yield slot
+
+
+def _fill_from_response(result: CallResult, response: Any) -> CallResult:
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        result.error = ErrorInfo(type="EmptyChoices", message="the provider returned no choices")
+        return result
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    result.reply = getattr(message, "content", None)
+    result.finish_reason = getattr(choice, "finish_reason", None)
+    result.usage = usage_from_response(response)
+    result.response_model = getattr(response, "model", None)
+    return result
+
+
+def _error_info(exc: BaseException) -> ErrorInfo:
+    return ErrorInfo(type=type(exc).__name__, message=redact(str(exc))[:2000])
+
+
+def check_model_strings(models: list[ModelConfig], source: str = "the run config") -> None:
+    """Raise ConfigError naming the key, the value and the fix for a model string LiteLLM cannot route.
+
+    Local models are skipped: the harness picks their model string when it starts them.
+    """
+    litellm = _litellm()
+    for index, model in enumerate(models):
+        if model.local is not None:
+            continue
+        try:
+            litellm.get_llm_provider(model=model.model, api_base=model.api_base)
+        except Exception:  # LiteLLM raises BadRequestError, or ValueError for some malformed strings
+            raise ConfigError(
+                f"{source}: models.{index}.model = {model.model!r} (model '{model.id}') names no provider LiteLLM knows. "
+                "Write it as 'provider/model', e.g. 'openai/gpt-4o', 'anthropic/claude-sonnet-4-5', or 'openai/NAME' "
+                "with api_base for an OpenAI-compatible server."
+            ) from None

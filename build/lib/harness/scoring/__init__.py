@@ -1,0 +1,1 @@
+"""Scorers that turn a model response into a benchmark score."""
