@@ -36,6 +36,13 @@ def _setup_logging(verbose: bool) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO if verbose else logging.WARNING)
     root = logging.getLogger()
+    status = logging.getLogger("harness.status")
+    status.setLevel(logging.INFO)
+    status.propagate = verbose
+    if not verbose:
+        status_handler = _TqdmHandler(sys.stderr)
+        status_handler.setFormatter(logging.Formatter("%(message)s"))
+        status.addHandler(status_handler)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     # LiteLLM logs every call at INFO through its own handler; keep it to warnings.

@@ -138,6 +138,11 @@ class RunSettings(_Strict):
     price_file: str | None = None
     """A user price file (YAML or JSON, see docs/costs.md) consulted after the models' own `price`
     and before LiteLLM's price map. A relative path is read from the config file's folder."""
+    openai_sdk: bool = True
+    """Send OpenAI and OpenAI-compatible requests through the OpenAI Python SDK, as LiteLLM does by
+    default. false uses LiteLLM's own HTTP handler instead (LiteLLM's experimental
+    EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER switch), which costs less CPU per call; see
+    docs/benchmarks.md."""
 
 
 class RunConfig(_Strict):
@@ -241,11 +246,23 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+def _closest_key(error: Any) -> str | None:
+    """Suggest the allowed key nearest to a misspelt one, using the model that rejected it."""
+    import difflib
+
+    name = str(error["loc"][-1])
+    allowed = {key for model in _ALL_MODELS for key in model.model_fields}
+    matches = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.8)
+    return matches[0] if matches else None
+
+
 def _fix_hint(error: Any) -> str:
     kind = error["type"]
     message = error["msg"].removeprefix("Value error, ")
     if kind == "extra_forbidden":
-        return "unknown key; remove it or check its spelling against docs/config.md"
+        suggestion = _closest_key(error)
+        hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
+        return f"unknown key; remove it or check its spelling against docs/config.md{hint}"
     if kind == "missing":
         return "required key is missing; add it"
     if kind == "literal_error":
@@ -253,3 +270,7 @@ def _fix_hint(error: Any) -> str:
     if kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
         return f"{message}; write a plain number such as 0.5, without a currency sign, unit or quotes"
     return message
+
+
+# Every schema of a run config, whose keys a misspelt key is compared with.
+_ALL_MODELS: tuple[type[BaseModel], ...] = (RunConfig, ModelConfig, RunSettings, PriceConfig, ComputePrice, LocalServer)

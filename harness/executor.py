@@ -19,7 +19,7 @@ from typing import Awaitable, Callable
 from harness.cache import CachedReply, ResponseCache, cache_key
 from harness.config import ModelConfig, RunSettings
 from harness.costs.prices import call_cost
-from harness.models.client import CallResult, Endpoint, call_model
+from harness.models.client import CallResult, Endpoint, call_model, configure_litellm
 from harness.models.limiter import AdaptiveLimiter
 from harness.models.secrets import redact
 from harness.models.system_fold import fold_system_message
@@ -50,6 +50,7 @@ class ExecutionContext:
 
 async def execute(plan: list[PlannedSample], context: ExecutionContext) -> int:
     """Run every planned sample and return how many were written."""
+    configure_litellm(context.settings)
     queues: dict[str, asyncio.Queue[PlannedSample]] = {}
     seen: set[tuple[str, str, str, int]] = set()
     for planned in plan:
@@ -122,22 +123,30 @@ async def run_sample(planned: PlannedSample, context: ExecutionContext, scoring_
                      started_at: str | None = None) -> Sample:
     """Call the model (or read the cache) for one planned sample and return the scored record."""
     started_at = started_at or utc_now()
-    endpoint = context.endpoints[planned.model.id]
-    key = request_key(planned, context.settings.seed) if context.cache is not None else None
-    cached = context.cache.lookup(key) if context.cache is not None and key is not None else None
-    if cached is not None:
-        call = _from_cache(cached, planned)
-    else:
-        call = await call_model(endpoint, planned.messages, planned.params, context.settings, context.limiters.get(planned.model.id))
-        if call.error is None and context.cache is not None and key is not None:
-            context.cache.store(key, planned.model.id, _to_cache(call))
+    call, cached = await _reply(planned, context)
     if call.retries:
         logger.info("model %s item %s/%s: retried %d time(s): %s", planned.model.id, planned.suite.spec.id, planned.item.id, len(call.retries), "; ".join(call.retries))
     score = await _score(planned, call, context, scoring_slots)
     sample = _to_sample(planned, call, score, context, started_at)
-    if cached is not None:
+    if cached:
         sample.details["cached"] = True
     return sample
+
+
+async def _reply(planned: PlannedSample, context: ExecutionContext) -> tuple[CallResult, bool]:
+    """Return the reply to a planned request from the cache when the mode allows, else from the model."""
+    cache = context.cache
+    key = request_key(planned, context.settings.seed) if cache is not None else ""
+    cached = cache.lookup(key) if cache is not None else None
+    if cached is not None:
+        return _from_cache(cached, planned), True
+    if cache is not None and cache.mode == "replay":  # a replay never calls a model
+        return CallResult(error=ErrorInfo(type="CacheMiss", message="replay: the response cache has no reply for this request")), False
+    endpoint = context.endpoints[planned.model.id]
+    call = await call_model(endpoint, planned.messages, planned.params, context.settings, context.limiters.get(planned.model.id))
+    if call.error is None and cache is not None:
+        cache.store(key, planned.model.id, _to_cache(call))
+    return call, False
 
 
 def _from_cache(cached: CachedReply, planned: PlannedSample) -> CallResult:

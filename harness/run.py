@@ -34,6 +34,8 @@ from harness.suites.loader import LoadedSuite, load_suite
 from harness.suites.registry import discover, select
 
 logger = logging.getLogger(__name__)
+# Progress messages the CLI always shows, even without --verbose.
+status = logging.getLogger("harness.status")
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,12 @@ def _suite_snapshot(suite: LoadedSuite) -> SuiteSnapshot:
 
 
 @contextlib.contextmanager
-def open_endpoints(config: RunConfig, log_dir: Path,
-                   price_file: PriceFile | None = None) -> Iterator[tuple[dict[str, Endpoint], dict[str, PriceSnapshot]]]:
-    """Start the local models, resolve every endpoint and price, and stop the servers on exit."""
+def open_endpoints(config: RunConfig, log_dir: Path, price_file: PriceFile | None = None,
+                   stored_prices: dict[str, PriceSnapshot] | None = None) -> Iterator[tuple[dict[str, Endpoint], dict[str, PriceSnapshot]]]:
+    """Start the local models, resolve every endpoint and price, and stop the servers on exit.
+
+    A local model that already has a stored price (a resumed run) is not calibrated again.
+    """
     endpoints: dict[str, Endpoint] = {}
     prices: dict[str, PriceSnapshot] = {}
     with contextlib.ExitStack() as stack:
@@ -134,7 +139,8 @@ def open_endpoints(config: RunConfig, log_dir: Path,
                 endpoints[model.id] = resolve_endpoint(model)
                 prices[model.id] = resolve_price(model, price_file)
                 continue
-            endpoints[model.id], prices[model.id] = _start_local(model, log_dir, stack, price_file)
+            stored = (stored_prices or {}).get(model.id)
+            endpoints[model.id], prices[model.id] = _start_local(model, log_dir, stack, price_file, stored)
         yield endpoints, prices
 
 
@@ -146,14 +152,18 @@ def load_run_price_file(config: RunConfig, stored: dict[str, PriceSnapshot]) -> 
 
 
 def _start_local(model: ModelConfig, log_dir: Path, stack: contextlib.ExitStack,
-                 price_file: PriceFile | None = None) -> tuple[Endpoint, PriceSnapshot]:
+                 price_file: PriceFile | None = None, stored: PriceSnapshot | None = None) -> tuple[Endpoint, PriceSnapshot]:
     from harness.local.calibrate import calibrate_price
     from harness.local.server import start_server
 
     assert model.local is not None
+    status.info("starting local model %s (%s)", model.id, model.local.weights)
     handle = stack.enter_context(start_server(model.local, model_name=model.id, log_dir=log_dir))
     endpoint = resolve_endpoint(model, api_base=handle.api_base, litellm_model=handle.litellm_model)
-    if model.price is not None and model.price.compute is not None:
+    if stored is not None:
+        price = stored
+    elif model.price is not None and model.price.compute is not None:
+        status.info("measuring the throughput of %s to price it by compute time", model.id)
         price = calibrate_price(model.id, model.price.compute, handle.api_base, model.id, setup=handle.setup_summary)
         price = price.model_copy(update={"origin": price.origin or "compute"})
     else:
@@ -170,8 +180,8 @@ def start_run(config: RunConfig, options: RunOptions, results_dir: Path, on_plan
     load_run_price_file(config, {})  # a broken price file fails here, before the run folder exists
     suites = load_suites(config, options)
     run_id = run_id or new_run_id(config.name)
+    plan = build_plan(config.models, suites, config.run.seed)
     if options.cache == "replay":  # a replay with missing replies stops before it creates anything
-        plan = build_plan(config.models, suites, config.run.seed)
         with contextlib.closing(options.response_cache(results_dir, run_id)) as cache:
             check_replayable(plan, cache, [request_key(planned, config.run.seed) for planned in plan])
     run_dir = RunDir.create(results_dir, run_id)
@@ -181,7 +191,7 @@ def start_run(config: RunConfig, options: RunOptions, results_dir: Path, on_plan
         options=options.to_dict(), started_at=utc_now(),
     )
     run_dir.write_manifest(manifest)
-    return _execute_run(config, options, suites, run_dir, manifest, on_plan, on_sample)
+    return _execute_run(config, options, suites, run_dir, manifest, on_plan, on_sample, plan)
 
 
 def resume_run(results_dir: Path, run: str, on_plan: Callable[[RunDir, int], None] | None = None,
@@ -204,8 +214,9 @@ def resume_run(results_dir: Path, run: str, on_plan: Callable[[RunDir, int], Non
 
 
 def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuite], run_dir: RunDir, manifest: Manifest,
-                 on_plan: Callable[[RunDir, int], None] | None, on_sample: Callable[[Sample], None] | None) -> RunOutcome:
-    plan = build_plan(config.models, suites, config.run.seed)
+                 on_plan: Callable[[RunDir, int], None] | None, on_sample: Callable[[Sample], None] | None,
+                 plan: list[PlannedSample] | None = None) -> RunOutcome:
+    plan = plan if plan is not None else build_plan(config.models, suites, config.run.seed)
     done = {sample.key for sample in run_dir.iter_samples()}
     router = None
     if config.router is not None:  # one request per item, for the first model of its chain (docs/routing.md)
@@ -222,7 +233,8 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
     manifest.status = "running"
     written = 0
     cache = options.response_cache(run_dir.path.parent, run_dir.run_id)
-    opened = replay_endpoints(config, price_file) if options.cache == "replay" else open_endpoints(config, run_dir.path / "logs", price_file)
+    opened = replay_endpoints(config, price_file) if options.cache == "replay" else open_endpoints(
+        config, run_dir.path / "logs", price_file, stored_prices=manifest.prices)
     try:
         with contextlib.closing(cache), opened as (endpoints, prices):
             # Prices stored by an earlier attempt stay: the samples already priced used them.

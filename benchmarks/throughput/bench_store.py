@@ -36,17 +36,16 @@ from benchmarks.throughput.bench_throughput import start_server, write_data  # n
 VERTICALBENCH = str(ROOT / ".venv" / "bin" / "verticalbench")
 
 
-def timed(argv: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Run a command; return its wall seconds, CPU seconds, peak RSS in MB and exit code."""
+def timed(argv: list[str], env: dict[str, str], log: Path) -> dict[str, float]:
+    """Run a command with its output in `log`; return its wall seconds, CPU seconds, peak RSS in MB and the load."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    with log.open("w") as output:  # a file, not a pipe: a full pipe would block the progress bar
+        process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    assert process.stderr is not None
-    errors = process.stderr.read().decode()[-2000:]
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
-        raise SystemExit(f"{argv} failed with {code}: {errors}")
+        raise SystemExit(f"{argv} failed with exit code {code}; see {log}")
     return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "load": round(os.getloadavg()[0], 2)}
 
@@ -62,11 +61,11 @@ def replay(samples: int, workdir: Path) -> None:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     base = [VERTICALBENCH, "run", str(workdir / "config.yaml"), "--output-dir", str(workdir / "out")]
     try:
-        recorded = timed(base + ["--cache", "record"], env)
+        recorded = timed(base + ["--cache", "record"], env, workdir / "record.log")
     finally:
         server.terminate()
         server.wait(10)
-    replayed = timed(base + ["--cache", "replay", "--cache-dir", str(workdir / "out" / "cache")], env)
+    replayed = timed(base + ["--cache", "replay", "--cache-dir", str(workdir / "out" / "cache")], env, workdir / "replay.log")
     print(json.dumps({"job": "record", "samples": samples, **recorded}))
     print(json.dumps({"job": "replay", "samples": samples, **replayed}))
 
@@ -115,7 +114,7 @@ def report(sizes: list[int], workdir: Path) -> None:
     for samples in sizes:
         folder = workdir / f"report-{samples}"
         run_id = synthetic_run(folder, samples)
-        figures = timed([VERTICALBENCH, "report", run_id, "--output-dir", str(folder)], {})
+        figures = timed([VERTICALBENCH, "report", run_id, "--output-dir", str(folder)], {}, folder / "report.log")
         size = (folder / "results" / run_id / "samples.jsonl").stat().st_size
         print(json.dumps({"job": "report", "samples": samples, "samples_mb": round(size / 2**20, 1), **figures}))
 

@@ -29,7 +29,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PEERS_VENV = HERE / ".venv" / "bin"
-TOOLS = ("verticalbench", "lm-eval", "inspect")
+TOOLS = ("verticalbench", "verticalbench-direct", "lm-eval", "inspect")
+"""verticalbench-direct runs with `run.openai_sdk: false` (LiteLLM's own HTTP handler)."""
 SUITE = """
 name: yes-no
 vertical: legal
@@ -87,8 +88,9 @@ def start_server(log: Path, latency: float) -> tuple[subprocess.Popen[str], str]
 def command(tool: str, url: str, concurrency: int, data: Path, out: Path) -> tuple[list[str], dict[str, str], Path]:
     """Return the argv, extra environment and working folder of one tool's run."""
     out.mkdir(parents=True, exist_ok=True)
-    if tool == "verticalbench":
-        config = {"name": "throughput", "suites": ["legal/*"], "run": {"retries": 3, "timeout_s": 60},
+    if tool.startswith("verticalbench"):
+        settings = {"retries": 3, "timeout_s": 60, "openai_sdk": tool == "verticalbench"}
+        config = {"name": "throughput", "suites": ["legal/*"], "run": settings,
                   "models": [{"id": "bench", "model": "openai/bench", "api_base": url, "role": "frontier",
                               "max_concurrency": concurrency,
                               "price": {"input_per_million": 1, "output_per_million": 1, "source": "benchmark"}}]}
@@ -154,7 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64, 256])
-    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=["verticalbench", "lm-eval", "inspect"])
     parser.add_argument("--latency", type=float, default=0.05, help="server latency in seconds")
     parser.add_argument("--workdir", type=Path, default=HERE / "runs" / time.strftime("%Y%m%d-%H%M%S"))
     args = parser.parse_args()

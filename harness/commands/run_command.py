@@ -28,9 +28,11 @@ class _Progress:
         self.tokens = 0
         self.cost = 0.0
         self.unpriced = 0
+        self.run_id: str | None = None
         self._add_file_log = add_file_log
 
     def on_plan(self, run_dir: RunDir, pending: int) -> None:
+        self.run_id = run_dir.run_id
         self._add_file_log(run_dir.path / "logs" / "run.log")
         click.echo(f"run {run_dir.run_id}: {pending} sample(s) to request")
         self.bar = tqdm(total=pending, unit="item", dynamic_ncols=True)
@@ -64,7 +66,8 @@ def run_command(config_path: Path | None, limit: int | None, suite_patterns: lis
         outcome = _start_or_resume(config_path, limit, suite_patterns, data_dir, results_dir, resume_id, code_isolation, progress, cache)
     except KeyboardInterrupt:
         progress.close()
-        click.secho("interrupted: finished samples are stored; continue with --resume RUN_ID", fg="yellow", err=True)
+        run_id = progress.run_id or "RUN_ID"
+        click.secho(f"interrupted: finished samples are stored; continue with --resume {run_id}", fg="yellow", err=True)
         raise SystemExit(130) from None
     finally:
         progress.close()
@@ -79,6 +82,49 @@ def run_command(config_path: Path | None, limit: int | None, suite_patterns: lis
     click.echo(f"samples:  {outcome.written} new, {outcome.skipped} already stored")
     click.echo("")
     click.echo(summary_table(aggregates, manifest))
+    comparisons = comparison_table(aggregates)
+    if comparisons:
+        click.echo("")
+        click.echo("specialized against frontier, on the items both answered:")
+        click.echo(comparisons)
+    _report_errors(outcome.run_dir)
+
+
+def _report_errors(run_dir: RunDir) -> None:
+    """Print how many samples failed; exit 1 when every sample of the run failed."""
+    total = errors = 0
+    for sample in run_dir.iter_samples():
+        total += 1
+        errors += sample.outcome == "error"
+    if not errors:
+        return
+    click.secho(f"\n{errors} of {total} sample(s) ended in error and are left out of accuracy; "
+                "see the report's sample appendix or samples.jsonl for the messages", fg="yellow", err=True)
+    if errors == total:
+        click.secho("error: every sample failed; check the endpoints, keys and model names in the config", fg="red", err=True)
+        raise SystemExit(1)
+
+
+def comparison_table(aggregates) -> str:  # type: ignore[no-untyped-def]
+    """Return the headline table: accuracy advantage, cost differential and value per dollar per vertical."""
+    rows = []
+    for comparison in aggregates.comparisons:
+        interval = comparison.advantage_interval_points
+        points = "n/a" if comparison.advantage_points is None else f"{comparison.advantage_points:+.1f} pp"
+        if interval is not None and comparison.advantage_points is not None:
+            points += f" [{interval[0]:+.1f}, {interval[1]:+.1f}]"
+        p_value = "n/a" if comparison.mcnemar_p is None else f"{comparison.mcnemar_p:.3f}"
+        rows.append([
+            comparison.vertical, comparison.specialized, comparison.frontier, str(comparison.paired_items), points, p_value,
+            _signed_percent(comparison.cost_differential), _signed_percent(comparison.value_per_dollar_improvement),
+        ])
+    headers = ["vertical", "specialized", "frontier", "items", "accuracy advantage [95% CI]", "McNemar p",
+               "cost per 1K tokens", "value per $"]
+    return format_table(headers, rows) if rows else ""
+
+
+def _signed_percent(fraction: float | None) -> str:
+    return "n/a" if fraction is None else f"{fraction * 100:+.1f}%"
 
 
 def _start_or_resume(config_path: Path | None, limit: int | None, suite_patterns: list[str], data_dir: Path | None,

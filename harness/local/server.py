@@ -162,7 +162,7 @@ class LocalServerHandle:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         """Stop the server: SIGTERM to its process group, then SIGKILL after ``timeout`` seconds.
 
         Safe to call more than once. Returns when the server process has been reaped.

@@ -87,6 +87,16 @@ def _litellm():  # type: ignore[no-untyped-def]
     return litellm
 
 
+DIRECT_HTTP_ENV = "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER"
+"""LiteLLM 1.83 reads this variable on every OpenAI-type call (litellm/main.py, `completion`)."""
+
+
+def configure_litellm(settings: RunSettings) -> None:
+    """Apply the run's LiteLLM switches; `openai_sdk: false` routes OpenAI-type calls past the OpenAI SDK."""
+    if not settings.openai_sdk:
+        os.environ[DIRECT_HTTP_ENV] = "true"
+
+
 def _retryable() -> tuple[type[BaseException], ...]:
     litellm = _litellm()
 
@@ -192,7 +202,7 @@ async def _call_with_retries(endpoint: Endpoint, messages: list[dict[str, Any]],
                 slot.rate_limited = isinstance(exc, litellm.RateLimitError)
                 slot.retry_after = _retry_after(exc)
             except Exception as exc:  # any other provider failure is this sample's outcome, not a crash
-                result.error = _error_info(exc)
+                result.error = _error_info(exc, endpoint)
                 logger.warning("model %s: %s: %s", endpoint.model.id, type(exc).__name__, result.error.message[:200])
                 return result
             else:
@@ -202,7 +212,7 @@ async def _call_with_retries(endpoint: Endpoint, messages: list[dict[str, Any]],
             result.latency_s = time.perf_counter() - started
             return _fill_from_response(result, response)
         if attempt > settings.retries:
-            result.error = _error_info(failure)
+            result.error = _error_info(failure, endpoint)
             return result
         delay = backoff_delay(attempt, slot.retry_after)
         result.retries.append(f"{type(failure).__name__} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
@@ -235,8 +245,11 @@ def _fill_from_response(result: CallResult, response: Any) -> CallResult:
     return result
 
 
-def _error_info(exc: BaseException) -> ErrorInfo:
-    return ErrorInfo(type=type(exc).__name__, message=redact(str(exc))[:2000])
+def _error_info(exc: BaseException, endpoint: Endpoint) -> ErrorInfo:
+    """Describe a failed call, naming the model and endpoint so an outage can be traced."""
+    where = endpoint.api_base or "the provider's default endpoint"
+    message = f"{endpoint.litellm_model} at {where}: {exc}"
+    return ErrorInfo(type=type(exc).__name__, message=redact(message)[:2000])
 
 
 def check_model_strings(models: list[ModelConfig], source: str = "the run config") -> None:

@@ -172,7 +172,7 @@ def environment() -> Environment:
 def build_context(manifest: Manifest, aggregates: Aggregates) -> dict[str, Any]:
     """Build the template variables shared by both reports, with every number formatted."""
     return {
-        "run": _run_info(manifest),
+        "run": {**_run_info(manifest), "incomplete": _incomplete_text(manifest, aggregates)},
         "models": [_model_row(model, manifest.prices.get(model.id)) for model in aggregates.models],
         "suites": [_suite_row(suite) for suite in manifest.suites.values()],
         "vertical_rows": [_group_row(stats) for stats in aggregates.by_vertical],
@@ -202,6 +202,17 @@ def _routing_section(manifest: Manifest) -> dict[str, Any] | None:
     from harness.routing.report import routing_context  # deferred: routing imports the report's formatting
 
     return routing_context(manifest)
+
+
+def _incomplete_text(manifest: Manifest, aggregates: Aggregates) -> str | None:
+    """Say how much of an unfinished run is stored, so missing rows are not mistaken for results."""
+    stored = sum(stats.items for stats in aggregates.by_vertical)
+    if manifest.status == "finished" and stored >= manifest.planned_samples:
+        return None
+    return (
+        f"This run is {manifest.status}: {stored:,} of {manifest.planned_samples:,} planned samples are stored, "
+        f"so some rows may be missing or rest on fewer items. Finish it with `verticalbench run --resume {manifest.run_id}`."
+    )
 
 
 def _run_info(manifest: Manifest) -> dict[str, Any]:

@@ -70,6 +70,7 @@ class WarmWorker:
             raise
 
     def _start(self, interpreter: str, config: SandboxConfig) -> None:
+        started = time.monotonic()
         self.drop = self._stack.enter_context(run_identity(config))
         base = Path(tempfile.mkdtemp(prefix="vb-sandbox-pool-", dir=config.temp_root)).resolve()
         self._stack.callback(remove_tree, base)
@@ -110,6 +111,9 @@ class WarmWorker:
         self._init = NamespaceInit(self._proc.pid)
         self._init.discover()
         ours.setblocking(False)
+        seconds = time.monotonic() - started
+        # A slow start delays the pool's next program, so it is worth seeing in the log.
+        logger.log(logging.INFO if seconds > 1 else logging.DEBUG, "warm sandbox started in %.2f s", seconds)
 
     def _startup_error(self) -> str:
         assert self._proc is not None and self._proc.stderr is not None

@@ -126,7 +126,7 @@ def _load_json_files(files: list[str], suite_id: str) -> list[dict[str, Any]]:
     # Check each line first: `datasets` reports a bad row without its file and line number.
     for path in files:
         _check_json_lines(Path(path), suite_id)
-    from datasets import load_dataset  # deferred: importing datasets takes about a second
+    load_dataset = _datasets_loader()
 
     dataset = load_dataset("json", data_files=files, split="train")
     return [dict(row) for row in dataset]
@@ -146,7 +146,7 @@ def _check_json_lines(path: Path, suite_id: str) -> None:
 
 
 def _load_hub(path: str, name: str | None, split: str, revision: str | None, suite_id: str) -> list[dict[str, Any]]:
-    from datasets import load_dataset
+    load_dataset = _datasets_loader()
 
     try:
         dataset = load_dataset(path, name, split=split, revision=revision)
@@ -217,3 +217,13 @@ def _fingerprint(items: Iterable[Item]) -> str:
             # A changed prompt file changes every prompt, so a resume must notice it.
             digest.update(item.prompt_file.encode())
     return digest.hexdigest()
+
+
+def _datasets_loader():  # type: ignore[no-untyped-def]
+    """Import `datasets` on first use (it takes about a second) with its progress bars off,
+    so they do not interleave with the run's own progress bar."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    return datasets.load_dataset

@@ -1,1 +1,0 @@
-"""Model calls: endpoints, retries, token usage and secret handling."""

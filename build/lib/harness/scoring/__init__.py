@@ -1,1 +1,0 @@
-"""Scorers that turn a model response into a benchmark score."""
