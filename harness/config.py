@@ -138,11 +138,11 @@ class RunSettings(_Strict):
     price_file: str | None = None
     """A user price file (YAML or JSON, see docs/costs.md) consulted after the models' own `price`
     and before LiteLLM's price map. A relative path is read from the config file's folder."""
-    openai_sdk: bool = True
-    """Send OpenAI and OpenAI-compatible requests through the OpenAI Python SDK, as LiteLLM does by
-    default. false uses LiteLLM's own HTTP handler instead (LiteLLM's experimental
-    EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER switch), which costs less CPU per call; see
-    docs/benchmarks.md."""
+    openai_sdk: bool = False
+    """Send OpenAI and OpenAI-compatible requests through the OpenAI Python SDK, LiteLLM's own
+    default. The default false sets LiteLLM's EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER switch
+    so that LiteLLM sends them with its own HTTP handler, which costs less CPU per call
+    (docs/benchmarks.md). The setting applies to the whole process."""
 
 
 class RunConfig(_Strict):

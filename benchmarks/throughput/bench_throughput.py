@@ -29,8 +29,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PEERS_VENV = HERE / ".venv" / "bin"
-TOOLS = ("verticalbench", "verticalbench-direct", "lm-eval", "inspect")
-"""verticalbench-direct runs with `run.openai_sdk: false` (LiteLLM's own HTTP handler)."""
+TOOLS = ("verticalbench", "verticalbench-sdk", "lm-eval", "inspect")
+"""verticalbench runs with its defaults; verticalbench-sdk with `run.openai_sdk: true` (LiteLLM's OpenAI SDK path)."""
 SUITE = """
 name: yes-no
 vertical: legal
@@ -89,7 +89,7 @@ def command(tool: str, url: str, concurrency: int, data: Path, out: Path) -> tup
     """Return the argv, extra environment and working folder of one tool's run."""
     out.mkdir(parents=True, exist_ok=True)
     if tool.startswith("verticalbench"):
-        settings = {"retries": 3, "timeout_s": 60, "openai_sdk": tool == "verticalbench"}
+        settings = {"retries": 3, "timeout_s": 60, "openai_sdk": tool == "verticalbench-sdk"}
         config = {"name": "throughput", "suites": ["legal/*"], "run": settings,
                   "models": [{"id": "bench", "model": "openai/bench", "api_base": url, "role": "frontier",
                               "max_concurrency": concurrency,

@@ -1,8 +1,11 @@
 """Where a call's client CPU goes: LiteLLM through the OpenAI SDK, LiteLLM's own HTTP handler, and the harness alone.
 
-Each variant runs in a fresh process against the mock server (its own process, no
-latency) and reports CPU milliseconds per call over N calls at concurrency C, after one
-warm-up call, so start-up is left out.
+Each LiteLLM variant runs in a fresh process against the mock server (its own process,
+no latency) and reports CPU milliseconds per call over N calls at concurrency C, after one
+warm-up call, so start-up is left out. The harness variant runs whole runs in process with
+`litellm.acompletion` replaced by a canned reply, and reports the CPU per sample added by
+going from 500 to N samples (planning, cache off, scoring, records, limiter), so its own
+start-up is left out too.
 
 Usage (from the repository root):
 
@@ -22,9 +25,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-VARIANTS = {
-    "litellm, openai/ through the OpenAI SDK (default)": {},
-    "litellm, openai/ through LiteLLM's HTTP handler (openai_sdk: false)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true"},
+VARIANTS: dict[str, dict[str, str] | None] = {
+    "LiteLLM through the OpenAI SDK (run.openai_sdk: true)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false"},
+    "LiteLLM through its own HTTP handler (the default)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true"},
+    "the harness alone, LiteLLM's call replaced by a canned reply": None,
 }
 
 
@@ -47,6 +51,37 @@ async def _calls(api_base: str, calls: int, concurrency: int) -> float:
     return time.process_time() - started
 
 
+def harness_only(calls: int, concurrency: int) -> None:
+    """Measure the harness's own CPU per sample with LiteLLM's call replaced, and print it."""
+    import tempfile
+
+    import litellm
+
+    sys.path.insert(0, str(ROOT))
+    from harness.config import parse_config
+    from harness.run import RunOptions, start_run
+    from tests.reliability.support import config, write_suite
+
+    reply = litellm.ModelResponse(id="canned", model="bench", choices=[
+        {"index": 0, "message": {"role": "assistant", "content": "Answer: Yes"}, "finish_reason": "stop"}],
+        usage={"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15})
+
+    async def canned(**kwargs: object) -> object:
+        await asyncio.sleep(0)
+        return reply
+
+    litellm.acompletion = canned
+    cpu = {}
+    for size in (500, calls):
+        folder = Path(tempfile.mkdtemp())
+        os.environ["VERTICALBENCH_TASKS_DIR"] = str(write_suite(folder / "tasks", size))
+        run_config = parse_config(config("http://127.0.0.1:9/v1", concurrency=concurrency))
+        started = time.process_time()
+        start_run(run_config, RunOptions(cache="off"), folder / "results")
+        cpu[size] = time.process_time() - started
+    print(json.dumps({"cpu_ms_per_call": round((cpu[calls] - cpu[500]) * 1000 / (calls - 500), 3)}))
+
+
 def child(api_base: str, calls: int, concurrency: int) -> None:
     """Measure in this process and print CPU ms per call."""
     print(json.dumps({"cpu_ms_per_call": round(asyncio.run(_calls(api_base, calls, concurrency)) * 1000 / calls, 3)}))
@@ -59,6 +94,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child == "harness":
+        harness_only(args.calls, args.concurrency)
+        return
     if args.child:
         child(args.child, args.calls, args.concurrency)
         return
@@ -68,9 +106,10 @@ def main() -> None:
     try:
         print("| variant | CPU ms per call | load |\n|---|---:|---:|")
         for name, env in VARIANTS.items():
-            completed = subprocess.run([sys.executable, __file__, "--child", api_base, "--calls", str(args.calls),
+            target = "harness" if env is None else api_base
+            completed = subprocess.run([sys.executable, __file__, "--child", target, "--calls", str(args.calls),
                                         "--concurrency", str(args.concurrency)], cwd=ROOT, capture_output=True, text=True,
-                                       env={**os.environ, "LITELLM_LOG": "ERROR", **env}, check=True)
+                                       env={**os.environ, "LITELLM_LOG": "ERROR", **(env or {})}, check=True)
             figure = json.loads(completed.stdout.strip().splitlines()[-1])["cpu_ms_per_call"]
             print(f"| {name} | {figure} | {os.getloadavg()[0]:.2f} |", flush=True)
     finally:

@@ -92,9 +92,8 @@ DIRECT_HTTP_ENV = "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER"
 
 
 def configure_litellm(settings: RunSettings) -> None:
-    """Apply the run's LiteLLM switches; `openai_sdk: false` routes OpenAI-type calls past the OpenAI SDK."""
-    if not settings.openai_sdk:
-        os.environ[DIRECT_HTTP_ENV] = "true"
+    """Apply the run's LiteLLM switches: `openai_sdk: false` routes OpenAI-type calls past the OpenAI SDK."""
+    os.environ[DIRECT_HTTP_ENV] = "false" if settings.openai_sdk else "true"
 
 
 def _retryable() -> tuple[type[BaseException], ...]:
@@ -107,6 +106,9 @@ def _retryable() -> tuple[type[BaseException], ...]:
         litellm.BadGatewayError,
         litellm.Timeout,
         litellm.APIConnectionError,
+        # LiteLLM's generic error for an unmapped failure, e.g. a reply body that is not JSON
+        # on its own HTTP handler; the mapped 4xx errors are other classes.
+        litellm.APIError,
         asyncio.TimeoutError,
     )
 

@@ -36,7 +36,9 @@ RETRYABLE_ERRORS = {
     "503": "ServiceUnavailableError",
     "reset": "InternalServerError",  # LiteLLM 1.83 reports a dropped connection as InternalServerError
     "timeout": "Timeout",
-    "malformed": "InternalServerError",  # a body that is not JSON, also InternalServerError in LiteLLM 1.83
+    # A body that is not JSON: InternalServerError through the OpenAI SDK, APIError through
+    # LiteLLM's own HTTP handler (the default, run.openai_sdk: false).
+    "malformed": "APIError",
 }
 
 
