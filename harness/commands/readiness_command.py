@@ -32,6 +32,11 @@ def readiness_command(workload_path: Path, run_ref: str, days: float | None, ove
     shown = readiness_context(readiness, workload)
     click.echo(f"workload {shown['workload']}")
     click.echo(f"run {manifest.run_id}")
+    run_verticals = {suite.vertical for suite in manifest.suites.values()}
+    unknown = sorted(vertical for vertical in workload.monthly if vertical not in run_verticals)
+    if unknown:
+        click.secho(f"warning: the workload names vertical(s) the run did not measure: {', '.join(unknown)} "
+                    f"(measured: {', '.join(sorted(run_verticals))}); check their spelling", fg="yellow", err=True)
     click.echo("")
     rows = [[r["name"], r["met"], r["measured"], r["threshold"]] for r in shown["rows"]]
     click.echo(format_table(["condition", "met", "measured", "threshold"], rows))

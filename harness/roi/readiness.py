@@ -166,12 +166,18 @@ def _budget(workload: Workload, aggregates: Aggregates, focus: tuple[str, ...],
         needed += f" (no priced specialized model on {', '.join(unpriced)})"
     budget = workload.budget_monthly
     measured = "no budget stated" if budget is None else f"${budget:,.2f} a month"
-    return Condition("budget for a separate model", budget is not None and budget >= need, measured, f">= {needed}")
+    # Spend on a vertical without a priced specialized model cannot be projected, so the budget is not shown to cover it.
+    covered = budget is not None and budget >= need and not unpriced and bool(focus)
+    return Condition("budget for a separate model", covered, measured, f">= {needed}")
 
 
 def _recommend(met: int, measured_win: bool, focus: tuple[str, ...], candidates: dict[str, Comparison | None],
                t: Thresholds) -> str:
     targets = ", ".join(f"{v} ({c.specialized})" if (c := candidates.get(v)) else v for v in focus) or "the top verticals"
+    missing = [vertical for vertical in focus if candidates.get(vertical) is None]
+    if missing and met >= t.pilot_at:
+        return (f"measure first: the run has no specialized model compared on {', '.join(missing)}; "
+                "add one to the config and run it before deciding")
     if met >= t.specialize_at and measured_win:
         return f"specialize: route {targets} to the specialized model"
     if met >= t.pilot_at:

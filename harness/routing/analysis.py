@@ -83,7 +83,7 @@ def _check_models(specs: Sequence[PolicySpec], table: RoutingTable) -> None:
     for spec in specs:
         unknown = [model for model in spec.models() if model not in table.models]
         if unknown:
-            raise RoutingError(f"policy {spec.label} names {', '.join(unknown)}, which has no samples on the compared items; "
+            raise RoutingError(f"policy {spec.label} names {', '.join(unknown)}, which have no samples on the compared items; "
                                f"choose from {', '.join(table.models)}")
 
 

@@ -99,7 +99,7 @@ class RunDir:
         candidate = Path(run)
         path = candidate if (candidate / MANIFEST).is_file() else results_dir / run
         if not (path / MANIFEST).is_file():
-            raise StoreError(f"run {run!r} not found: no {MANIFEST} in {path}. List runs with 'ls {results_dir}' or pass --output-dir.")
+            raise StoreError(f"run {run!r} not found: no {MANIFEST} in {path}. List runs with 'verticalbench runs' or pass --output-dir.")
         return cls(path)
 
     def write_manifest(self, manifest: Manifest) -> None:

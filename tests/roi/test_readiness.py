@@ -101,11 +101,20 @@ def test_conditions_fail_with_their_measured_values(figures: Aggregates) -> None
 
 
 def test_specializing_needs_a_measured_win(figures: Aggregates) -> None:
-    # code is the top vertical and its specialized model is unpriced and not significantly better.
+    # code is the top vertical and its specialized model is unpriced and not significantly better,
+    # so neither the advantage nor the budget (its spend cannot be projected) is met.
     readiness = assess(workload(monthly={"code": 90_000.0, "legal": 10_000.0}), figures)
-    assert readiness.met == 4
+    assert readiness.met == 3
     assert readiness.recommendation.startswith("pilot:")
     assert "no significant advantage" in readiness.recommendation
+
+
+def test_no_specialized_model_means_measure_first(figures: Aggregates) -> None:
+    readiness = assess(workload(monthly={"finance": 90_000.0, "legal": 1_000.0}), figures)
+    budget = next(c for c in readiness.conditions if c.name == "budget for a separate model")
+    assert budget.met is False
+    assert readiness.recommendation.startswith("measure first")
+    assert "finance" in readiness.recommendation
 
 
 def test_top_two_focus_and_thresholds_change_the_answer(figures: Aggregates) -> None:
