@@ -84,6 +84,9 @@ def _litellm():  # type: ignore[no-untyped-def]
     import litellm
 
     litellm.suppress_debug_info = True
+    # aiohttp, LiteLLM's default transport, silently resends a request once when a reused
+    # connection is reset; that second call would be billed but never counted. httpx does not.
+    litellm.disable_aiohttp_transport = True
     return litellm
 
 
@@ -197,6 +200,9 @@ async def _call_with_retries(endpoint: Endpoint, messages: list[dict[str, Any]],
                     api_key=endpoint.api_key,
                     timeout=settings.timeout_s,
                     num_retries=0,
+                    # LiteLLM's OpenAI path lets the SDK retry twice on its own by default; those hidden
+                    # calls would be billed but never logged, so the harness does every retry itself.
+                    max_retries=0,
                     **params,
                 )
             except retryable as exc:
