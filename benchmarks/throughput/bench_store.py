@@ -1,7 +1,7 @@
 """Two store-bound jobs: replaying a finished run from the response cache, and rendering a large report.
 
-Replay: a run of N samples is made once against the mock server with `--cache record`;
-then the server is stopped and the same config runs with `--cache replay`. The wall time
+Replay: a run of N samples is made once against the mock server with `--cache record`.
+Then the server is stopped and the same config runs with `--cache replay`. The wall time
 of that second command (start-up included) and its peak memory are reported.
 
 Report: a run folder with N synthetic samples (two models, six suites, realistic reply

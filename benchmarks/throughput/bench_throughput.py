@@ -1,7 +1,7 @@
 """Throughput of verticalbench, lm-evaluation-harness and Inspect against one mock server.
 
 Each tool runs the same job: N one-turn requests to an OpenAI-compatible server on
-127.0.0.1 that answers every request after a fixed latency, at a given concurrency. The
+127.0.0.1 that sends every reply after a fixed latency, at a given concurrency. The
 server runs in its own process (tests/support/openai_server.py) and logs the arrival time
 of every request. For each run this script records the wall time from launching the tool
 to its exit (start-up included), the steady-state requests per second (the middle 80% of
@@ -108,7 +108,7 @@ def command(tool: str, url: str, concurrency: int, data: Path, out: Path) -> tup
                 "--output_path", str(out / "results")]
         return argv, {"HF_DATASETS_OFFLINE": "1"}, out
     if tool == "inspect":
-        # Inspect's openai provider uses the Responses API unless told otherwise; the mock serves chat completions.
+        # Inspect's openai provider calls the Responses API unless responses_api=false, and the mock serves only chat completions.
         argv = [str(PEERS_VENV / "inspect"), "eval", "inspect_task.py", "--model", "openai/bench", "--model-base-url", url,
                 "-M", "responses_api=false", "--max-connections", str(concurrency), "--log-dir", str(out / "logs"),
                 "--display", "none"]

@@ -1,11 +1,14 @@
-"""Where a call's client CPU goes: LiteLLM through the OpenAI SDK, LiteLLM's own HTTP handler, and the harness alone.
+"""Where a call's client CPU goes: LiteLLM through the OpenAI SDK or its own HTTP handler, and the harness alone.
+
+The LiteLLM variants use the harness's settings (httpx transport, no SDK retries) unless
+their name says otherwise.
 
 Each LiteLLM variant runs in a fresh process against the mock server (its own process,
 no latency) and reports CPU milliseconds per call over N calls at concurrency C, after one
 warm-up call, so start-up is left out. The harness variant runs whole runs in process with
-`litellm.acompletion` replaced by a canned reply, and reports the CPU per sample added by
-going from 500 to N samples (planning, cache off, scoring, records, limiter) after a
-warm-up run, so its own start-up is left out too.
+`litellm.acompletion` replaced by a canned reply. It reports the CPU per sample added by
+going from 500 to N samples (planning, scoring, records, limiter, cache off). A warm-up
+run comes first, so its own start-up is left out too.
 
 Usage (from the repository root):
 
@@ -28,6 +31,8 @@ ROOT = HERE.parents[1]
 VARIANTS: dict[str, dict[str, str] | None] = {
     "LiteLLM through the OpenAI SDK (run.openai_sdk: true)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false"},
     "LiteLLM through its own HTTP handler (the default)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true"},
+    "LiteLLM through its own HTTP handler, aiohttp transport (LiteLLM's default transport)": {
+        "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true", "BENCH_TRANSPORT": "aiohttp"},
     "the harness alone, LiteLLM's call replaced by a canned reply": None,
 }
 
@@ -37,13 +42,15 @@ async def _calls(api_base: str, calls: int, concurrency: int) -> float:
     import litellm
 
     litellm.suppress_debug_info = True
+    # The harness's own settings (harness/models/client.py), unless the variant asks for aiohttp.
+    litellm.disable_aiohttp_transport = os.environ.get("BENCH_TRANSPORT") != "aiohttp"
     slots = asyncio.Semaphore(concurrency)
 
     async def one(number: int) -> None:
         async with slots:
             await litellm.acompletion(model="openai/bench", messages=[{"role": "user", "content": f"Q{number}: yes?"}],
                                       api_base=api_base, api_key="not-needed", timeout=30, num_retries=0,
-                                      max_tokens=16, temperature=0.0, seed=1)
+                                      max_retries=0, max_tokens=16, temperature=0.0, seed=1)
 
     await one(-1)
     started = time.process_time()

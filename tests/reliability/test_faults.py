@@ -37,8 +37,10 @@ def test_faulty_server_one_record_per_sample(tasks_dir: Path, tmp_path: Path, ca
     caplog.set_level(logging.INFO, logger="harness")
     started = time.perf_counter()
     # The server runs in its own process so that it does not slow the client down through the GIL.
-    with ServerProcess(tmp_path / "requests.jsonl", rates=RATES, seed=7, retry_after=0.02, hang_s=3.0, reply=REPLY) as server:
-        run_config = parse_config(config(server.api_base, concurrency=128, retries=RETRIES, timeout_s=1.0))
+    # A reply slower than the client's timeout would count as an extra, unplanned fault, so the
+    # timeout leaves room for a busy machine, and a 'timeout' fault hangs well past it.
+    with ServerProcess(tmp_path / "requests.jsonl", rates=RATES, seed=7, retry_after=0.02, hang_s=6.0, reply=REPLY) as server:
+        run_config = parse_config(config(server.api_base, concurrency=128, retries=RETRIES, timeout_s=3.0))
         outcome = start_run(run_config, RunOptions(cache="off"), tmp_path / "results")
     elapsed = time.perf_counter() - started
     injector, requests = server.injector, server.requests()
@@ -55,7 +57,7 @@ def test_faulty_server_one_record_per_sample(tasks_dir: Path, tmp_path: Path, ca
     for sample in samples:
         key = sent_key(sample.model_id, sample.messages)
         outcome_expected, attempts, error_type = expected(injector, key, RETRIES, int(sample.item_id[1:]))
-        assert (sample.outcome, sample.attempts) == (outcome_expected, attempts), sample.item_id
+        assert (sample.outcome, sample.attempts) == (outcome_expected, attempts), (sample.item_id, sample.details, sample.error)
         assert (sample.error.type if sample.error else None) == error_type, sample.item_id
         assert calls[key] == attempts, f"{sample.item_id}: the server saw {calls[key]} calls, the record says {attempts}"
         assert retried_in_log[key] == attempts - 1 == len(sample.details.get("retries", []))
