@@ -14,8 +14,10 @@ Definitions (the report footnote states the same):
   so the figure reflects the real input/output mix.
 - value per dollar = correct answers per dollar.
 
-Aggregation streams: it reads each sample once and keeps only counters per group, subtask
-and item, latency lists, and one outcome flag per (model, suite, item) for the paired comparisons.
+Aggregation streams: it reads each sample once and keeps in memory only counters per group
+and subtask. State that grows with the samples (repeat counts per item, the repeat-0 outcome of
+each item for the paired comparisons, and the latencies) goes to a temporary SQLite file
+(`harness.item_ledger`), so memory stays flat however large the run.
 The specialized-against-frontier comparisons are built in `harness.compare.frontier`.
 """
 
@@ -23,12 +25,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from harness.compare.frontier import SIGNIFICANCE_LEVEL, Comparison, compare, compare_pair
+from harness.compare.frontier import SIGNIFICANCE_LEVEL, Comparison, candidate_pairs, compare, compare_pair
+from harness.item_ledger import Grouping, ItemLedger, RepeatCounts
+from harness.stats import mean_pass_at_k_from_histogram, subtask_mean_interval, wilson_interval
 from harness.store.records import OUTCOMES, Manifest, Sample
-from harness.stats import mean_pass_at_k, percentile, subtask_mean_interval, wilson_interval
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +39,6 @@ __all__ = [
     "SIGNIFICANCE_LEVEL", "Aggregates", "Comparison", "GroupStats", "ModelInfo",
     "aggregate", "compare", "compare_pair", "is_priced", "model_roster",
 ]
-
-ItemKey = tuple[str, str]
-"""(suite, item_id) of one item."""
-
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -146,21 +145,14 @@ class _Tally:
     token_cost: float = 0.0
     """Cost of the samples that have both a cost and known tokens, the numerator of cost per 1K tokens."""
     cost_missing: int = 0
-    latencies: list[float] = field(default_factory=list)
     subtasks: dict[str, list[int]] = field(default_factory=dict)
     """[answered, correct] per subtask."""
-    repeats: dict[ItemKey, list[int]] = field(default_factory=dict)
-    """[samples, answered, correct] per item, over its repeats."""
 
     def add(self, sample: Sample) -> None:
         self.outcomes[sample.outcome] += 1
         answered = sample.outcome != "error"
         correct = sample.outcome == "correct"
-        per_item = self.repeats.setdefault((sample.suite, sample.item_id), [0, 0, 0])
-        per_item[0] += 1
         if answered:
-            per_item[1] += 1
-            per_item[2] += correct
             per_subtask = self.subtasks.setdefault(f"{sample.suite}:{sample.group or ''}", [0, 0])
             per_subtask[0] += 1
             per_subtask[1] += correct
@@ -180,8 +172,6 @@ class _Tally:
                 self.token_cost += sample.cost_usd
         elif answered:
             self.cost_missing += 1
-        if sample.latency_s is not None:
-            self.latencies.append(sample.latency_s)
 
 
 def model_roster(manifest: Manifest) -> tuple[ModelInfo, ...]:
@@ -228,42 +218,50 @@ def aggregate(
     roster = model_roster(manifest)
     by_vertical: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     by_suite: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    paired: dict[tuple[str, str], dict[ItemKey, bool | None]] = defaultdict(dict)
-    count = 0
-    for sample in samples:
-        count += 1
-        by_vertical[(sample.model_id, sample.vertical)].add(sample)
-        by_suite[(sample.model_id, sample.suite)].add(sample)
-        if sample.repeat == 0:
-            correct = None if sample.outcome == "error" else sample.outcome == "correct"
-            paired[(sample.model_id, sample.vertical)][(sample.suite, sample.item_id)] = correct
-    logger.info("aggregated %d samples of run %s", count, manifest.run_id)
+    with ItemLedger() as ledger:
+        count = 0
+        for sample in samples:
+            count += 1
+            by_vertical[(sample.model_id, sample.vertical)].add(sample)
+            by_suite[(sample.model_id, sample.suite)].add(sample)
+            ledger.add(sample)
+        logger.info("aggregated %d samples of run %s", count, manifest.run_id)
 
-    vertical_stats = _finish(by_vertical, manifest)
-    comparisons = compare(vertical_stats, paired, roster, resamples=resamples, seed=seed)
+        vertical_stats = _finish("vertical", by_vertical, ledger, manifest)
+        suite_stats = _finish("suite", by_suite, ledger, manifest)
+        tables = {pair: ledger.paired_counts(*pair) for pair in candidate_pairs(roster)}
     return Aggregates(
         by_vertical=vertical_stats,
-        by_suite=_finish(by_suite, manifest),
-        comparisons=comparisons,
+        by_suite=suite_stats,
+        comparisons=compare(vertical_stats, tables, roster, resamples=resamples, seed=seed),
         models=roster,
     )
 
 
-def _finish(tallies: dict[tuple[str, str], _Tally], manifest: Manifest) -> tuple[GroupStats, ...]:
+def _finish(
+    grouping: Grouping, tallies: dict[tuple[str, str], _Tally], ledger: ItemLedger, manifest: Manifest
+) -> tuple[GroupStats, ...]:
+    repeats = ledger.repeat_counts(grouping)
     return tuple(
-        _group_stats(model_id, group, tally, is_priced(manifest, model_id))
+        _group_stats(
+            model_id, group, tally, is_priced(manifest, model_id),
+            latency=ledger.latency_percentiles(grouping, model_id, group, (50, 95)),
+            repeats=repeats[(model_id, group)],
+        )
         for (model_id, group), tally in sorted(tallies.items())
     )
 
 
-def _group_stats(model_id: str, group: str, tally: _Tally, priced: bool) -> GroupStats:
-    """Turn the counters of one group into its figures."""
+def _group_stats(
+    model_id: str, group: str, tally: _Tally, priced: bool, *, latency: tuple[float, ...] | None, repeats: RepeatCounts
+) -> GroupStats:
+    """Turn the counters of one group, its latency p50 and p95 and its repeat counts into its figures."""
     items = sum(tally.outcomes.values())
     correct = tally.outcomes["correct"]
     answered = items - tally.outcomes["error"]
     has_cost = priced and tally.costed > 0
     total_cost = tally.cost if has_cost else None
-    latencies = tally.latencies
+    latency_p50, latency_p95 = latency if latency is not None else (None, None)
     subtask_counts = [(correct_count, answered_count) for answered_count, correct_count in tally.subtasks.values()]
     subtask_accuracy, subtask_interval = subtask_mean_interval(subtask_counts) if subtask_counts else (None, None)
     return GroupStats(
@@ -289,27 +287,27 @@ def _group_stats(model_id: str, group: str, tally: _Tally, priced: bool) -> Grou
         cost_per_item=_ratio(total_cost, tally.costed),
         cost_per_correct=_ratio(total_cost, tally.costed_correct),
         value_per_dollar=_ratio(tally.costed_correct if has_cost else None, total_cost),
-        latency_p50=percentile(latencies, 50) if latencies else None,
-        latency_p95=percentile(latencies, 95) if latencies else None,
-        max_repeats=max((samples for samples, _, _ in tally.repeats.values()), default=1),
-        pass_at_k=_pass_at_k(tally.repeats),
+        latency_p50=latency_p50,
+        latency_p95=latency_p95,
+        max_repeats=repeats.max_samples,
+        pass_at_k=_pass_at_k(repeats.histogram),
     )
 
 
-def _pass_at_k(repeats: dict[ItemKey, list[int]]) -> tuple[tuple[int, float], ...]:
+def _pass_at_k(histogram: Mapping[tuple[int, int], int]) -> tuple[tuple[int, float], ...]:
     """Return pass@1 and pass@k at the largest k that every item with an answered repeat supports.
 
-    Items whose repeats all ended in `error` are left out. Nothing is returned when no item
-    has more than one answered repeat, because pass@1 is then the accuracy.
+    The histogram maps (answered repeats, correct repeats) to a number of items, and leaves out
+    items whose repeats all ended in `error`. Nothing is returned when no item has more than
+    one answered repeat, because pass@1 is then the accuracy.
     """
-    answered = [(count, correct) for _, count, correct in repeats.values() if count > 0]
-    if not answered:
+    if not histogram:
         return ()
-    largest_k = min(count for count, _ in answered)
-    if max(count for count, _ in answered) < 2:
+    largest_k = min(count for count, _ in histogram)
+    if max(count for count, _ in histogram) < 2:
         return ()
     ks = (1,) if largest_k == 1 else (1, largest_k)
-    return tuple((k, mean_pass_at_k(answered, k)) for k in ks)
+    return tuple((k, mean_pass_at_k_from_histogram(histogram, k)) for k in ks)
 
 
 def _ratio(numerator: float | None, denominator: float | None, scale: float = 1.0) -> float | None:

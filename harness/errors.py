@@ -23,3 +23,7 @@ class StoreError(VerticalbenchError):
 
 class ModelSetupError(VerticalbenchError):
     """A local model cannot be prepared or started."""
+
+
+class ScratchError(VerticalbenchError):
+    """The temporary database that contains per-item state while a run is aggregated cannot be created or written."""

@@ -19,7 +19,9 @@ from typing import Awaitable, Callable
 from harness.cache import CachedReply, ResponseCache, cache_key
 from harness.config import ModelConfig, RunSettings
 from harness.costs.prices import call_cost
-from harness.models.client import CallResult, Endpoint, call_model, configure_litellm
+from harness.models.attempt import configure_litellm
+from harness.models.call_pool import CallPool
+from harness.models.client import CallResult, Endpoint, call_model
 from harness.models.limiter import AdaptiveLimiter
 from harness.models.secrets import redact
 from harness.models.system_fold import fold_system_message
@@ -44,13 +46,17 @@ class ExecutionContext:
     on_sample: Callable[[Sample], None] = lambda sample: None
     cache: ResponseCache | None = None
     limiters: dict[str, AdaptiveLimiter] = field(default_factory=dict)
+    pool: CallPool | None = None
+    """Call workers forked for this run (harness.models.call_pool); None makes every call here."""
     route_item: Callable[[PlannedSample, Callable[[PlannedSample], Awaitable[Sample]], Callable[[Sample], None]], Awaitable[None]] | None = None
     """Set by a routed run: sends one item down its model chain (harness.routing.live.LiveRouter.run_item)."""
 
 
 async def execute(plan: list[PlannedSample], context: ExecutionContext) -> int:
     """Run every planned sample and return how many were written."""
-    configure_litellm(context.settings)
+    configure_litellm(context.settings.openai_sdk)
+    if context.pool is not None:
+        await context.pool.connect()
     queues: dict[str, asyncio.Queue[PlannedSample]] = {}
     seen: set[tuple[str, str, str, int]] = set()
     for planned in plan:
@@ -74,6 +80,8 @@ async def execute(plan: list[PlannedSample], context: ExecutionContext) -> int:
         for limiter in context.limiters.values():
             if (line := limiter.summary()) is not None:
                 logger.warning("%s", line)
+        if context.pool is not None:
+            await context.pool.close()
     return context.writer.written
 
 
@@ -143,7 +151,8 @@ async def _reply(planned: PlannedSample, context: ExecutionContext) -> tuple[Cal
     if cache is not None and cache.mode == "replay":  # a replay never calls a model
         return CallResult(error=ErrorInfo(type="CacheMiss", message="replay: the response cache has no reply for this request")), False
     endpoint = context.endpoints[planned.model.id]
-    call = await call_model(endpoint, planned.messages, planned.params, context.settings, context.limiters.get(planned.model.id))
+    call = await call_model(endpoint, planned.messages, planned.params, context.settings, context.limiters.get(planned.model.id),
+                            context.pool)
     if call.error is None and cache is not None:
         cache.store(key, planned.model.id, _to_cache(call))
     return call, False

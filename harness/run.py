@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,6 +24,7 @@ from harness.errors import ConfigError, StoreError
 from harness.cache import CacheMode, ResponseCache, default_cache_dir
 from harness.cache.replay import check_replayable, replay_endpoints
 from harness.executor import ExecutionContext, execute, request_key
+from harness.models.call_pool import CallPool, auto_workers
 from harness.models.client import Endpoint, check_model_strings, resolve_endpoint
 from harness.models.secrets import register_secret_env
 from harness.plan import PlannedSample, build_plan
@@ -233,6 +235,8 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
     manifest.status = "running"
     written = 0
     cache = options.response_cache(run_dir.path.parent, run_dir.run_id)
+    # Forked before the local servers and their threads start (harness/models/call_pool.py).
+    pool = None if options.cache == "replay" else _fork_call_workers(config, pending)
     opened = replay_endpoints(config, price_file) if options.cache == "replay" else open_endpoints(
         config, run_dir.path / "logs", price_file, stored_prices=manifest.prices)
     try:
@@ -247,17 +251,35 @@ def _execute_run(config: RunConfig, options: RunOptions, suites: list[LoadedSuit
                 context = ExecutionContext(run_id=run_dir.run_id, settings=config.run, endpoints=endpoints,
                                            prices=manifest.prices, writer=writer, code=code,
                                            on_sample=on_sample or (lambda sample: None), cache=cache,
-                                           route_item=router.run_item if router is not None else None)
+                                           route_item=router.run_item if router is not None else None, pool=pool)
                 written = asyncio.run(execute(pending, context))
     except BaseException:
         manifest.status = "interrupted"
         run_dir.write_manifest(manifest)
         raise
+    finally:
+        if pool is not None:
+            pool.kill()
     manifest.status = "finished"
     manifest.finished_at = utc_now()
     run_dir.write_manifest(manifest)
     index_finished_run(run_dir)
     return RunOutcome(run_dir=run_dir, manifest=manifest, written=written, skipped=len(plan) - len(pending))
+
+
+def _fork_call_workers(config: RunConfig, pending: list[PlannedSample]) -> CallPool | None:
+    """Fork as many call workers as `run.call_workers` sets; return None when there are none."""
+    workers = config.run.call_workers
+    if workers == "auto":
+        api_models = {planned.model.id: planned.model for planned in pending if planned.model.local is None}
+        concurrency = sum(model.max_concurrency for model in api_models.values())
+        workers = auto_workers(concurrency)
+        if workers == 0:
+            logger.info("no call workers (call_workers: auto, %d API call(s) at once, %d core(s)); every call runs "
+                        "in the main process", concurrency, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    elif workers == 0:
+        logger.info("no call workers (call_workers: 0); every call runs in the main process")
+    return CallPool.fork(workers, config.run.openai_sdk)
 
 
 def _record_estimate(manifest: Manifest, plan: list[PlannedSample], run_dir: RunDir) -> None:

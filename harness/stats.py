@@ -27,7 +27,8 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +84,34 @@ def percentile(values: Sequence[float], q: float) -> float:
     """
     if not values:
         raise ValueError("percentile of an empty sequence is undefined; pass at least one value")
+    ordered = sorted(values)
+    below, above, weight = percentile_position(len(ordered), q)
+    return interpolate(ordered[below], ordered[above], weight)
+
+
+def percentile_position(count: int, q: float) -> tuple[int, int, float]:
+    """Locate the q-th percentile of `count` sorted values, as `percentile` defines it.
+
+    Returns (below, above, weight): the percentile is x[below] + weight * (x[above] - x[below]),
+    which `interpolate` computes. A caller that can fetch two order statistics, for example
+    from an index, gets the same float as `percentile` without holding every value.
+
+    Raises:
+        ValueError: count < 1 or q is outside [0, 100].
+    """
+    if count < 1:
+        raise ValueError("percentile of an empty sequence is undefined; pass at least one value")
     if not 0.0 <= q <= 100.0:
         raise ValueError(f"percentile q={q} is out of range; use a value from 0 to 100")
-    ordered = sorted(values)
-    h = (len(ordered) - 1) * q / 100.0
+    h = (count - 1) * q / 100.0
     below = math.floor(h)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (h - below) * (ordered[above] - ordered[below])
+    above = min(below + 1, count - 1)
+    return below, above, h - below
+
+
+def interpolate(lower: float, upper: float, weight: float) -> float:
+    """Return lower + weight * (upper - lower), the linear interpolation `percentile` uses."""
+    return lower + weight * (upper - lower)
 
 
 def paired_bootstrap_diff(
@@ -124,32 +146,72 @@ def paired_bootstrap_diff(
         raise ValueError(f"paired outcomes need equal lengths, got {len(a)} and {len(b)}")
     if not a:
         raise ValueError("paired bootstrap needs at least one pair")
+
+    differences = [x - y for x, y in zip(a, b, strict=True)]
+    if all(d in (-1, 0, 1) for d in differences):
+        plus = sum(1 for d in differences if d == 1)
+        minus = sum(1 for d in differences if d == -1)
+        return paired_bootstrap_counts(len(differences), plus, minus, resamples, seed, confidence)
+    _check_bootstrap_settings(resamples, confidence)
+    rng = random.Random(seed)
+    n = len(differences)
+    means = [sum(rng.choices(differences, k=n)) / n for _ in range(resamples)]
+    return _percentile_interval(means, confidence)
+
+
+def paired_bootstrap_counts(
+    pairs: int,
+    plus: int,
+    minus: int,
+    resamples: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """Compute the interval of `paired_bootstrap_diff` for 0/1 outcomes from counts alone.
+
+    With 0/1 outcomes each paired difference is +1 (only the first correct), -1 (only the
+    second correct) or 0, so the bootstrap depends only on those counts. For the same counts,
+    resamples, seed and confidence, the result is the same float pair that
+    `paired_bootstrap_diff` returns for the outcome lists.
+
+    Args:
+        pairs: number of pairs, at least 1.
+        plus: pairs whose difference is +1.
+        minus: pairs whose difference is -1.
+        resamples, seed, confidence: as in `paired_bootstrap_diff`.
+
+    Raises:
+        ValueError: pairs < 1, plus or minus negative or together above pairs, resamples < 1,
+            or confidence is not strictly between 0 and 1.
+    """
+    if pairs < 1:
+        raise ValueError("paired bootstrap needs at least one pair")
+    if plus < 0 or minus < 0 or plus + minus > pairs:
+        raise ValueError(f"invalid difference counts plus={plus}, minus={minus} for {pairs} pairs; need plus + minus <= pairs")
+    _check_bootstrap_settings(resamples, confidence)
+    means = _resample_ternary_means(pairs, plus, minus, resamples, random.Random(seed))
+    return _percentile_interval(means, confidence)
+
+
+def _check_bootstrap_settings(resamples: int, confidence: float) -> None:
     if resamples < 1:
         raise ValueError(f"resamples={resamples} is invalid; use at least 1")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence={confidence} is invalid; use a value strictly between 0 and 1")
 
-    differences = [x - y for x, y in zip(a, b, strict=True)]
-    rng = random.Random(seed)
-    if all(d in (-1, 0, 1) for d in differences):
-        means = _resample_ternary_means(differences, resamples, rng)
-    else:
-        n = len(differences)
-        means = [sum(rng.choices(differences, k=n)) / n for _ in range(resamples)]
+
+def _percentile_interval(means: Sequence[float], confidence: float) -> tuple[float, float]:
     tail = (1.0 - confidence) / 2.0 * 100.0
     return (percentile(means, tail), percentile(means, 100.0 - tail))
 
 
-def _resample_ternary_means(differences: Sequence[float], resamples: int, rng: random.Random) -> list[float]:
-    """Draw bootstrap means of differences that are all -1, 0 or 1.
+def _resample_ternary_means(n: int, plus: int, minus: int, resamples: int, rng: random.Random) -> list[float]:
+    """Draw bootstrap means of n differences that are all -1, 0 or 1, of which `plus` are +1 and `minus` are -1.
 
     Resampling n items with replacement gives multinomial counts of +1 and -1, so two
     binomial draws replace n index draws per resample. The +1 count is Binomial(n, p_plus).
     Given that count, the -1 count is Binomial(rest, p_minus / (1 - p_plus)).
     """
-    n = len(differences)
-    plus = sum(1 for d in differences if d == 1)
-    minus = sum(1 for d in differences if d == -1)
     p_plus, p_minus = plus / n, minus / n
     means = []
     for _ in range(resamples):
@@ -314,4 +376,27 @@ def mean_pass_at_k(items: Sequence[tuple[int, int]], k: int) -> float:
     """
     if not items:
         raise ValueError("pass@k over no items is undefined; pass at least one item")
-    return sum(pass_at_k(n, c, k) for n, c in items) / len(items)
+    return mean_pass_at_k_from_histogram(Counter((n, c) for n, c in items), k)
+
+
+def mean_pass_at_k_from_histogram(histogram: Mapping[tuple[int, int], int], k: int) -> float:
+    """Average pass@k over items given as a histogram {(samples, correct): number of items}.
+
+    The mean over items depends only on how many items share each (samples, correct) pair,
+    so a run need not keep one entry per item. The terms are added in sorted order of the
+    pairs, so the result does not depend on the order in which items were read.
+
+    Raises:
+        ValueError: the histogram is empty, an item count is below 1, or a pair fails the
+            checks of `pass_at_k` (in particular an item with fewer than k samples).
+    """
+    if not histogram:
+        raise ValueError("pass@k over no items is undefined; pass at least one item")
+    total = 0
+    weighted = 0.0
+    for (n, c), items in sorted(histogram.items()):
+        if items < 1:
+            raise ValueError(f"histogram entry ({n}, {c}) has {items} items; every entry needs at least 1")
+        weighted += items * pass_at_k(n, c, k)
+        total += items
+    return weighted / total

@@ -13,17 +13,23 @@
 
 As everywhere in the reports, a sample whose outcome is `error` (a provider or harness
 failure) is left out; every other outcome counts, and a non-answer is never a pass.
+
+The per-item repeat counts of code suites grow with the run, so the collector keeps them in
+a temporary SQLite file (`harness.item_ledger`); every other tally is bounded by the number of
+models, suites and subtasks.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Literal
 
-from harness.stats import pass_at_k, subtask_mean_interval, wilson_interval
+from harness.item_ledger import ItemLedger
+from harness.stats import mean_pass_at_k_from_histogram, subtask_mean_interval, wilson_interval
 from harness.store.records import Manifest, Sample
 
 logger = logging.getLogger(__name__)
@@ -128,6 +134,9 @@ class _FamilyTally:
 class SuiteMetricsCollector:
     """Accumulate suite metrics one sample at a time, so the samples are read only once.
 
+    Close the collector after the last `finish`, or use it in a `with` block, to delete the
+    temporary file that contains the repeat counts of code suites.
+
     Args:
         families: suite id -> family, e.g. {'legal/mmlu-jurisprudence': 'mmlu'}.
         code_suites: ids of the suites scored by running code.
@@ -137,7 +146,7 @@ class SuiteMetricsCollector:
         self.families = dict(families)
         self.code_suites = set(code_suites)
         self._ifeval: dict[tuple[str, str], _IFEvalTally] = defaultdict(_IFEvalTally)
-        self._code: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(dict)
+        self._code: ItemLedger | None = None  # answered samples of code suites, opened at the first one
         self._family: dict[tuple[str, str, str], _FamilyTally] = defaultdict(_FamilyTally)
 
     def tap(self, samples: Iterable[Sample]) -> Iterator[Sample]:
@@ -154,9 +163,9 @@ class SuiteMetricsCollector:
         if _is_ifeval(sample):
             self._add_ifeval(sample)
         if sample.suite in self.code_suites:
-            per_item = self._code[(sample.model_id, sample.suite)].setdefault(sample.item_id, [0, 0])
-            per_item[0] += 1
-            per_item[1] += correct
+            if self._code is None:
+                self._code = ItemLedger()
+            self._code.add(sample)
         family = self.families.get(sample.suite)
         if family is not None:
             tally = self._family[(sample.model_id, sample.vertical, family)]
@@ -181,11 +190,27 @@ class SuiteMetricsCollector:
 
     def finish(self) -> SuiteMetrics:
         """Return the metrics of every sample added so far."""
+        # `add` passes only answered samples to the ledger, so its sample counts are answered repeats.
+        repeats = self._code.repeat_counts("suite") if self._code is not None else {}
         return SuiteMetrics(
             ifeval=tuple(_ifeval_scores(key, tally) for key, tally in sorted(self._ifeval.items())),
-            code=tuple(code_scores(model, suite, items) for (model, suite), items in sorted(self._code.items())),
+            code=tuple(
+                code_scores_from_histogram(model, suite, counts.histogram) for (model, suite), counts in sorted(repeats.items())
+            ),
             families=tuple(_family_scores(key, tally) for key, tally in sorted(self._family.items())),
         )
+
+    def close(self) -> None:
+        """Delete the temporary file of the code-suite repeat counts; `add` and `finish` then start empty."""
+        if self._code is not None:
+            self._code.close()
+            self._code = None
+
+    def __enter__(self) -> SuiteMetricsCollector:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
 
 
 def _is_ifeval(sample: Sample) -> bool:
@@ -211,27 +236,47 @@ def guarded_pass_at_k(items: Mapping[str, list[int]] | Iterable[tuple[int, int]]
     Raises:
         ValueError: k < 1, or an item has invalid counts (see `harness.stats.pass_at_k`).
     """
-    pairs = [tuple(value) for value in (items.values() if isinstance(items, Mapping) else items)]
+    return guarded_pass_at_k_from_histogram(_histogram(items), k)
+
+
+def guarded_pass_at_k_from_histogram(histogram: Mapping[tuple[int, int], int], k: int) -> PassAtK:
+    """Do what `guarded_pass_at_k` does, for items given as {(answered repeats, correct): number of items}.
+
+    Raises:
+        ValueError: k < 1, or an entry has invalid counts (see `harness.stats.mean_pass_at_k_from_histogram`).
+    """
     if k < 1:
         raise ValueError(f"pass@k needs k >= 1, got {k}")
-    if not pairs:
+    if not histogram:
         return PassAtK(k, None, "no answered items")
-    fewest = min(n for n, _ in pairs)
+    fewest = min(n for n, _ in histogram)
     if fewest < k:
-        short = sum(1 for n, _ in pairs if n < k)
+        short = sum(items for (n, _), items in histogram.items() if n < k)
         return PassAtK(k, None, f"undefined: {short} item(s) have fewer than {k} answered repeats (fewest {fewest})")
-    return PassAtK(k, sum(pass_at_k(n, c, k) for n, c in pairs) / len(pairs))
+    return PassAtK(k, mean_pass_at_k_from_histogram(histogram, k))
 
 
 def code_scores(model_id: str, suite: str, items: Mapping[str, list[int]], ks: Iterable[int] = PASS_AT_K) -> CodeScores:
     """pass@1 always, and each larger k of `ks` once some item has at least k repeats."""
-    counts = list(items.values())
-    most = max((n for n, _ in counts), default=0)
-    chosen = [k for k in ks if k == 1 or k <= most]
+    return code_scores_from_histogram(model_id, suite, _histogram(items), ks)
+
+
+def code_scores_from_histogram(
+    model_id: str, suite: str, histogram: Mapping[tuple[int, int], int], ks: Iterable[int] = PASS_AT_K
+) -> CodeScores:
+    """Do what `code_scores` does, for items given as {(answered repeats, correct): number of items}."""
+    max_repeats = max((n for n, _ in histogram), default=0)
+    chosen = [k for k in ks if k == 1 or k <= max_repeats]
     return CodeScores(
-        model_id=model_id, suite=suite, items=len(counts), min_repeats=min((n for n, _ in counts), default=0),
-        max_repeats=most, pass_at=tuple(guarded_pass_at_k(counts, k) for k in chosen),
+        model_id=model_id, suite=suite, items=sum(histogram.values()), min_repeats=min((n for n, _ in histogram), default=0),
+        max_repeats=max_repeats, pass_at=tuple(guarded_pass_at_k_from_histogram(histogram, k) for k in chosen),
     )
+
+
+def _histogram(items: Mapping[str, list[int]] | Iterable[tuple[int, int]]) -> Counter[tuple[int, int]]:
+    """Count the items of each (answered repeats, correct) pair."""
+    pairs = items.values() if isinstance(items, Mapping) else items
+    return Counter((n, c) for n, c in pairs)
 
 
 def _family_scores(key: tuple[str, str, str], tally: _FamilyTally) -> FamilyScores:
@@ -273,10 +318,10 @@ def collector_for(manifest: Manifest) -> SuiteMetricsCollector:
 
 def compute_suite_metrics(samples: Iterable[Sample], manifest: Manifest) -> SuiteMetrics:
     """Read the samples once and return the run's suite metrics."""
-    collector = collector_for(manifest)
-    for sample in samples:
-        collector.add(sample)
-    return collector.finish()
+    with collector_for(manifest) as collector:
+        for sample in samples:
+            collector.add(sample)
+        return collector.finish()
 
 
 def describe(metrics: SuiteMetrics) -> dict[str, Any]:

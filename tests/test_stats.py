@@ -16,10 +16,14 @@ from harness.stats import (
     _binomial,
     holm_adjust,
     mcnemar_exact,
+    interpolate,
     mean_pass_at_k,
+    mean_pass_at_k_from_histogram,
+    paired_bootstrap_counts,
     paired_bootstrap_diff,
     pass_at_k,
     percentile,
+    percentile_position,
     subtask_mean_interval,
     wilson_interval,
 )
@@ -111,6 +115,26 @@ def test_percentile_single_value() -> None:
     assert percentile([7.5], 95) == 7.5
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 20])
+@pytest.mark.parametrize("q", [0, 2.5, 50, 95, 97.5, 100])
+def test_percentile_position_matches_percentile(count: int, q: float) -> None:
+    values = sorted(random.Random(count).uniform(0.1, 5.0) for _ in range(count))
+    below, above, weight = percentile_position(count, q)
+    assert 0 <= below <= above <= min(below + 1, count - 1)
+    assert interpolate(values[below], values[above], weight) == percentile(values, q)
+
+
+def test_percentile_position_guards() -> None:
+    # 4 values at q = 95: h = 3 * 0.95 = 2.85, so x[2] + 0.85 * (x[3] - x[2]).
+    below, above, weight = percentile_position(4, 95)
+    assert (below, above) == (2, 3)
+    assert weight == pytest.approx(0.85)
+    with pytest.raises(ValueError, match="empty"):
+        percentile_position(0, 50)
+    with pytest.raises(ValueError, match="out of range"):
+        percentile_position(3, 100.5)
+
+
 def test_percentile_empty_raises() -> None:
     with pytest.raises(ValueError, match="empty"):
         percentile([], 50)
@@ -200,6 +224,42 @@ def test_bootstrap_empty() -> None:
 def test_bootstrap_invalid_confidence() -> None:
     with pytest.raises(ValueError, match="confidence"):
         paired_bootstrap_diff([1], [0], confidence=1.0)
+
+
+# 37 pairs: 11 both correct, 9 only b correct (difference -1), 4 only a correct (+1), 13 neither.
+GOLDEN_A = [1] * 11 + [0] * 9 + [1] * 4 + [0] * 13
+GOLDEN_B = [1] * 11 + [1] * 9 + [0] * 4 + [0] * 13
+
+
+def test_bootstrap_golden_intervals() -> None:
+    # Intervals of the list-based implementation that preceded `paired_bootstrap_counts`. The
+    # counts-based one must reproduce them float for float, so reports keep their figures.
+    assert paired_bootstrap_diff(GOLDEN_A, GOLDEN_B, resamples=1000, seed=7) == (-0.32432432432432434, 0.05405405405405406)
+    assert paired_bootstrap_diff(GOLDEN_B, GOLDEN_A, resamples=333, seed=0, confidence=0.9) == (
+        -0.02702702702702703, 0.2810810810810805)
+
+
+@pytest.mark.parametrize(("resamples", "seed", "confidence"), [(1000, 7, 0.95), (333, 0, 0.9), (1, 5, 0.5)])
+def test_bootstrap_counts_equal_lists(resamples: int, seed: int, confidence: float) -> None:
+    from_lists = paired_bootstrap_diff(GOLDEN_A, GOLDEN_B, resamples=resamples, seed=seed, confidence=confidence)
+    from_counts = paired_bootstrap_counts(37, 4, 9, resamples=resamples, seed=seed, confidence=confidence)
+    assert from_counts == from_lists
+
+
+@pytest.mark.parametrize(
+    ("pairs", "plus", "minus", "message"),
+    [(0, 0, 0, "at least one pair"), (3, -1, 0, "invalid difference counts"), (3, 2, 2, "invalid difference counts")],
+)
+def test_bootstrap_counts_invalid(pairs: int, plus: int, minus: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        paired_bootstrap_counts(pairs, plus, minus)
+
+
+def test_bootstrap_counts_invalid_settings() -> None:
+    with pytest.raises(ValueError, match="resamples"):
+        paired_bootstrap_counts(3, 1, 1, resamples=0)
+    with pytest.raises(ValueError, match="confidence"):
+        paired_bootstrap_counts(3, 1, 1, confidence=0.0)
 
 
 # --- exact McNemar -----------------------------------------------------------------
@@ -411,6 +471,21 @@ def test_pass_at_k_invalid_arguments(n: int, c: int, k: int) -> None:
 def test_mean_pass_at_k() -> None:
     # Items (5, 2) and (5, 0) at k = 2: (0.7 + 0.0) / 2 = 0.35.
     assert mean_pass_at_k([(5, 2), (5, 0)], 2) == pytest.approx(0.35)
+
+
+def test_mean_pass_at_k_from_histogram() -> None:
+    # Three items (5, 2) and one (5, 0) at k = 2: (3 * 0.7 + 0.0) / 4 = 0.525.
+    assert mean_pass_at_k_from_histogram({(5, 2): 3, (5, 0): 1}, 2) == pytest.approx(0.525)
+    assert mean_pass_at_k([(5, 2), (5, 0), (5, 2), (5, 2)], 2) == mean_pass_at_k_from_histogram({(5, 2): 3, (5, 0): 1}, 2)
+
+
+def test_mean_pass_at_k_from_histogram_guards() -> None:
+    with pytest.raises(ValueError, match="no items"):
+        mean_pass_at_k_from_histogram({}, 1)
+    with pytest.raises(ValueError, match="at least 1"):
+        mean_pass_at_k_from_histogram({(5, 2): 0}, 1)
+    with pytest.raises(ValueError, match="needs at least 3 samples"):
+        mean_pass_at_k_from_histogram({(5, 2): 1, (2, 1): 4}, 3)
 
 
 def test_mean_pass_at_k_guards() -> None:

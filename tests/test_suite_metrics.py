@@ -9,7 +9,14 @@ import pytest
 
 from harness.report.render import render_reports
 from harness.store.records import Manifest, Sample, SuiteSnapshot
-from harness.suite_metrics import PassAtK, SuiteMetricsCollector, code_scores, compute_suite_metrics, guarded_pass_at_k
+from harness.suite_metrics import (
+    PassAtK,
+    SuiteMetricsCollector,
+    code_scores,
+    compute_suite_metrics,
+    guarded_pass_at_k,
+    guarded_pass_at_k_from_histogram,
+)
 
 
 def sample(suite: str, item: str, outcome: str, *, model: str = "m", vertical: str = "legal", repeat: int = 0,
@@ -152,3 +159,62 @@ def test_report_prints_the_suite_metrics(tmp_path: Path) -> None:
     assert "| m | legal | mmlu | 1 | 1 | 2 | 50.0% [" in markdown
     assert "| m | code/humaneval | 2 | 2 | pass@1 75.0% |" in markdown
     assert "mean over items" in html
+
+
+def test_code_repeats_match_in_memory_scores() -> None:
+    # Item 0: 5 answered repeats, 2 correct, plus an error that is left out. Item 1: 5 repeats, all correct.
+    # Item 2: 3 repeats, none correct. Model n has one item with 1 repeat.
+    outcomes = {"0": ["correct", "correct", "incorrect", "truncated", "incorrect", "error"],
+                "1": ["correct"] * 5, "2": ["incorrect"] * 3}
+    collector = SuiteMetricsCollector({}, ["code/humaneval"])
+    for item, results in outcomes.items():
+        for repeat, outcome in enumerate(results):
+            collector.add(sample("code/humaneval", item, outcome, vertical="code", repeat=repeat))
+    collector.add(sample("code/humaneval", "0", "correct", model="n", vertical="code"))
+
+    code_m, code_n = collector.finish().code
+    collector.close()
+
+    expected = code_scores("m", "code/humaneval", {"0": [5, 2], "1": [5, 5], "2": [3, 0]})
+    assert code_m == expected
+    assert (code_m.items, code_m.min_repeats, code_m.max_repeats) == (3, 3, 5)
+    # pass@1 = (2/5 + 5/5 + 0/3) / 3 = 0.4667; pass@5 is undefined because item 2 has 3 repeats.
+    assert code_m.pass_at[0].value == pytest.approx(1.4 / 3)
+    assert code_m.pass_at[1].value is None
+    assert (code_n.model_id, code_n.items, [p.value for p in code_n.pass_at]) == ("n", 1, [1.0])
+
+
+def test_collector_finish_twice_and_after_more_samples() -> None:
+    with SuiteMetricsCollector({}, ["code/x"]) as collector:
+        collector.add(sample("code/x", "0", "correct", vertical="code"))
+        first = collector.finish()
+        assert collector.finish() == first
+        collector.add(sample("code/x", "0", "incorrect", vertical="code", repeat=1))
+        (code,) = collector.finish().code
+    assert code.max_repeats == 2
+    assert code.pass_at[0].value == pytest.approx(0.5)
+
+
+def test_collector_close_deletes_repeat_file() -> None:
+    collector = SuiteMetricsCollector({}, ["code/x"])
+    collector.add(sample("code/x", "0", "correct", vertical="code"))
+    assert collector._code is not None
+    path = collector._code._database.path
+    assert path.exists()
+
+    collector.close()
+
+    assert not path.exists()
+    assert collector.finish().code == ()
+
+
+def test_histogram_pass_at_k_matches_pairs() -> None:
+    pairs = [(10, 5), (2, 2), (3, 0), (10, 5)]
+    histogram = {(10, 5): 2, (2, 2): 1, (3, 0): 1}
+    for k in (1, 2, 5):
+        assert guarded_pass_at_k_from_histogram(histogram, k) == guarded_pass_at_k(pairs, k)
+    assert guarded_pass_at_k_from_histogram(histogram, 5).note == (
+        "undefined: 2 item(s) have fewer than 5 answered repeats (fewest 2)"
+    )
+    with pytest.raises(ValueError, match="k >= 1"):
+        guarded_pass_at_k_from_histogram(histogram, 0)

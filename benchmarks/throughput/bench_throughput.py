@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,22 +30,12 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PEERS_VENV = HERE / ".venv" / "bin"
-TOOLS = ("verticalbench", "verticalbench-sdk", "lm-eval", "inspect")
-"""verticalbench runs with its defaults; verticalbench-sdk with `run.openai_sdk: true` (LiteLLM's OpenAI SDK path)."""
-SUITE = """
-name: yes-no
-vertical: legal
-kind: starter
-description: generated yes/no items for the throughput benchmark
-source:
-  local: {files: [data/yes-no.jsonl], relative_to: suite}
-fields: {id: id, reference: label}
-prompt:
-  template: "Q{{ item.id }}: {{ row.text }} End with 'Answer: Yes' or 'Answer: No'."
-answer: {type: label, labels: ["Yes", "No"]}
-scorer: label
-max_tokens: 16
-"""
+sys.path.insert(0, str(ROOT))
+
+from tests.reliability.support import write_suite  # noqa: E402  (the reliability tests' generated suite)
+
+TOOLS = ("verticalbench", "verticalbench-one-process", "lm-eval", "inspect")
+"""verticalbench runs with its defaults; verticalbench-one-process with `run.call_workers: 0` (every call in one process)."""
 
 
 @dataclass
@@ -60,21 +51,59 @@ class Measurement:
     share_of_limit: float
     cpu_ms_per_request: float
     peak_rss_mb: float
+    """Largest resident set of one process of the tool (wait4's ru_maxrss covers its waited-for children)."""
+    peak_pss_mb: float
+    """Largest sum, over the tool's process and its descendants, of their proportional set sizes,
+    sampled every 0.1 s: memory shared between processes is counted once."""
     load_before: float
     load_after: float
     exit_code: int
 
 
+class PssSampler(threading.Thread):
+    """Sample the summed proportional set size of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self.stop = False
+
+    def run(self) -> None:
+        while not self.stop:
+            self.peak_kb = max(self.peak_kb, sum(pss_kb(pid) for pid in tree(self.pid)))
+            time.sleep(0.1)
+
+
+def tree(pid: int) -> list[int]:
+    """Return pid and every descendant that /proc lists now."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def pss_kb(pid: int) -> int:
+    """Return a process's proportional set size in KB, or 0 when it has exited."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def write_data(workdir: Path, count: int) -> Path:
-    """Write the items (JSON lines) and a verticalbench tasks dir around them; return the data file."""
-    folder = workdir / "tasks" / "legal"
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    (folder / "yes-no.yaml").write_text(SUITE)
-    data = folder / "data" / "yes-no.jsonl"
-    with data.open("w") as stream:
-        for n in range(count):
-            stream.write(json.dumps({"id": f"I{n}", "text": f"statement {n}", "label": "Yes" if n % 2 == 0 else "No"}) + "\n")
-    return data
+    """Write the yes/no items and a verticalbench tasks dir around them under workdir/tasks; return the data file."""
+    write_suite(workdir / "tasks", count)
+    return workdir / "tasks" / "legal" / "data" / "yes-no.jsonl"
 
 
 def start_server(log: Path, latency: float) -> tuple[subprocess.Popen[str], str]:
@@ -89,7 +118,11 @@ def command(tool: str, url: str, concurrency: int, data: Path, out: Path) -> tup
     """Return the argv, extra environment and working folder of one tool's run."""
     out.mkdir(parents=True, exist_ok=True)
     if tool.startswith("verticalbench"):
-        settings = {"retries": 3, "timeout_s": 60, "openai_sdk": tool == "verticalbench-sdk"}
+        settings: dict[str, object] = {"retries": 3, "timeout_s": 60}
+        if tool == "verticalbench-one-process":
+            settings["call_workers"] = 0
+        elif os.environ.get("BENCH_CALL_WORKERS"):  # try another worker count than `auto` picks
+            settings["call_workers"] = int(os.environ["BENCH_CALL_WORKERS"])
         config = {"name": "throughput", "suites": ["legal/*"], "run": settings,
                   "models": [{"id": "bench", "model": "openai/bench", "api_base": url, "role": "frontier",
                               "max_concurrency": concurrency,
@@ -135,7 +168,11 @@ def measure(tool: str, concurrency: int, data: Path, requests: int, latency: flo
         started = time.perf_counter()
         with open(workdir / f"{tool}-{concurrency}.out", "w") as output:
             process = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+            sampler = PssSampler(process.pid)
+            sampler.start()
             _, status, usage = os.wait4(process.pid, 0)
+            sampler.stop = True
+            sampler.join()
         wall = time.perf_counter() - started
         load_after = os.getloadavg()[0]
     finally:
@@ -147,7 +184,8 @@ def measure(tool: str, concurrency: int, data: Path, requests: int, latency: flo
     return Measurement(tool=tool, concurrency=concurrency, requests=len(arrivals), wall_s=round(wall, 2),
                        steady_rps=round(rps, 1), limit_rps=round(limit, 1), share_of_limit=round(rps / limit, 3),
                        cpu_ms_per_request=round((usage.ru_utime + usage.ru_stime) * 1000 / max(1, len(arrivals)), 2),
-                       peak_rss_mb=round(usage.ru_maxrss / 1024, 1), load_before=round(load_before, 2),
+                       peak_rss_mb=round(usage.ru_maxrss / 1024, 1), peak_pss_mb=round(sampler.peak_kb / 1024, 1),
+                       load_before=round(load_before, 2),
                        load_after=round(load_after, 2), exit_code=os.waitstatus_to_exitcode(status))
 
 
@@ -168,11 +206,11 @@ def main() -> None:
             results.append(result)
             print(json.dumps(asdict(result)), flush=True)
     (args.workdir / "results.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
-    print("\n| tool | concurrency | wall s | steady req/s | share of limit | CPU ms/req | peak MB | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| tool | concurrency | wall s | steady req/s | share of limit | CPU ms/req | peak MB | peak PSS MB | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r.tool} | {r.concurrency} | {r.wall_s} | {r.steady_rps} | {r.share_of_limit} | {r.cpu_ms_per_request} "
-              f"| {r.peak_rss_mb} | {r.load_before}-{r.load_after} |")
+              f"| {r.peak_rss_mb} | {r.peak_pss_mb} | {r.load_before}-{r.load_after} |")
 
 
 if __name__ == "__main__":

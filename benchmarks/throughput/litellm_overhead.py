@@ -1,6 +1,6 @@
 """Where a call's client CPU goes: LiteLLM through the OpenAI SDK or its own HTTP handler, and the harness alone.
 
-The LiteLLM variants use the harness's settings (httpx transport, no SDK retries) unless
+The LiteLLM variants use the harness's settings (no SDK retries, aiohttp transport) unless
 their name says otherwise.
 
 Each LiteLLM variant runs in a fresh process against the mock server (its own process,
@@ -29,10 +29,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 VARIANTS: dict[str, dict[str, str] | None] = {
-    "LiteLLM through the OpenAI SDK (run.openai_sdk: true)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false"},
-    "LiteLLM through its own HTTP handler (the default)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true"},
-    "LiteLLM through its own HTTP handler, aiohttp transport (LiteLLM's default transport)": {
-        "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true", "BENCH_TRANSPORT": "aiohttp"},
+    "LiteLLM through the OpenAI SDK, aiohttp transport (the default)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false"},
+    "LiteLLM through the OpenAI SDK, httpx transport": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false",
+                                                        "BENCH_TRANSPORT": "httpx"},
+    "LiteLLM through its own HTTP handler, aiohttp transport (run.openai_sdk: false)": {
+        "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true"},
+    "LiteLLM through its own HTTP handler, httpx transport": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true",
+                                                              "BENCH_TRANSPORT": "httpx"},
     "the harness alone, LiteLLM's call replaced by a canned reply": None,
 }
 
@@ -42,8 +45,8 @@ async def _calls(api_base: str, calls: int, concurrency: int) -> float:
     import litellm
 
     litellm.suppress_debug_info = True
-    # The harness's own settings (harness/models/client.py), unless the variant asks for aiohttp.
-    litellm.disable_aiohttp_transport = os.environ.get("BENCH_TRANSPORT") != "aiohttp"
+    # The harness's own settings (harness/models/client.py), unless the variant asks for httpx.
+    litellm.disable_aiohttp_transport = os.environ.get("BENCH_TRANSPORT") == "httpx"
     slots = asyncio.Semaphore(concurrency)
 
     async def one(number: int) -> None:

@@ -18,9 +18,10 @@ def render_run_reports(run_dir: RunDir, reports_root: Path):  # type: ignore[no-
 
     manifest = run_dir.read_manifest()
     out_dir = reports_root / manifest.run_id
-    suite_metrics = collector_for(manifest)  # fed by the same pass as the aggregates
-    aggregates = aggregate(suite_metrics.tap(run_dir.iter_samples()), manifest)
-    paths = render_reports(manifest, run_dir.iter_samples, out_dir, aggregates=aggregates, suite_metrics=suite_metrics.finish())
+    with collector_for(manifest) as collector:  # fed by the same pass as the aggregates
+        aggregates = aggregate(collector.tap(run_dir.iter_samples()), manifest)
+        suite_metrics = collector.finish()
+    paths = render_reports(manifest, run_dir.iter_samples, out_dir, aggregates=aggregates, suite_metrics=suite_metrics)
     return paths, aggregates
 
 

@@ -18,6 +18,10 @@ from harness.store.run_dir import RunDir
 
 logger = logging.getLogger(__name__)
 
+# tqdm's monitor thread (for every bar, the datasets library's too) would keep the run from
+# forking its call workers, which must start while this process has a single thread.
+tqdm.monitor_interval = 0
+
 
 class _Progress:
     """A tqdm bar that shows items done, errors, tokens and cost so far."""

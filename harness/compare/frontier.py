@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from harness.compare.paired import holm_or_none, paired_difference
+from harness.compare.paired import PairedCounts, holm_or_none, paired_difference_from_counts
 
 if TYPE_CHECKING:
     # Imported for annotations only: harness.aggregate imports this module at load time.
-    from harness.aggregate import GroupStats, ItemKey, ModelInfo
+    from harness.aggregate import GroupStats, ModelInfo
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +71,15 @@ def relative_change(value: float | None, baseline: float | None) -> float | None
     return value / baseline - 1.0
 
 
+PairKey = tuple[str, str, str]
+"""(vertical, specialized model id, frontier model id) of one comparison."""
+
+NO_COMMON_ITEMS = PairedCounts(0, 0, 0, 0)
+
+
 def compare(
     vertical_stats: Iterable[GroupStats],
-    paired: dict[tuple[str, str], dict[ItemKey, bool | None]],
+    tables: Mapping[PairKey, PairedCounts],
     roster: Iterable[ModelInfo],
     *,
     resamples: int = 2000,
@@ -87,22 +93,22 @@ def compare(
 
     Args:
         vertical_stats: per (model, vertical) figures.
-        paired: per (model, vertical), the outcome of each item at repeat 0:
-            True correct, False not correct, None `error`.
+        tables: per pair of `candidate_pairs`, the 2x2 table of the two models' repeat-0 outcomes
+            on the items of the vertical that both answered (neither outcome `error`). A pair
+            missing here has no common items.
         roster: the models of the run.
         resamples: bootstrap resamples per comparison.
         seed: bootstrap seed.
     """
     stats = {(s.model_id, s.group): s for s in vertical_stats}
     comparisons = []
-    for vertical, special, baseline in _candidate_pairs(tuple(roster)):
+    for vertical, special, baseline in candidate_pairs(roster):
         s_stats, f_stats = stats.get((special, vertical)), stats.get((baseline, vertical))
         if s_stats is None or f_stats is None:
             logger.debug("no comparison of %s with %s on %s: a model has no samples there", special, baseline, vertical)
             continue
-        s_items = paired.get((special, vertical), {})
-        f_items = paired.get((baseline, vertical), {})
-        comparisons.append(compare_pair(vertical, s_stats, f_stats, s_items, f_items, resamples=resamples, seed=seed))
+        table = tables.get((vertical, special, baseline), NO_COMMON_ITEMS)
+        comparisons.append(compare_pair(vertical, s_stats, f_stats, table, resamples=resamples, seed=seed))
     return tuple(sorted(_holm_per_pair(comparisons), key=lambda c: (c.vertical, c.specialized, c.frontier)))
 
 
@@ -118,8 +124,9 @@ def _holm_per_pair(comparisons: list[Comparison]) -> list[Comparison]:
     return adjusted
 
 
-def _candidate_pairs(roster: tuple[ModelInfo, ...]) -> Iterator[tuple[str, str, str]]:
+def candidate_pairs(roster: Iterable[ModelInfo]) -> Iterator[PairKey]:
     """Yield (vertical, specialized id, frontier id) for every vertical a specialized model targets."""
+    roster = tuple(roster)
     frontier = [model.id for model in roster if model.role == "frontier"]
     for special in roster:
         if special.role != "specialized":
@@ -133,25 +140,18 @@ def compare_pair(
     vertical: str,
     specialized: GroupStats,
     frontier: GroupStats,
-    specialized_items: dict[ItemKey, bool | None],
-    frontier_items: dict[ItemKey, bool | None],
+    table: PairedCounts,
     *,
     resamples: int = 2000,
     seed: int = 0,
 ) -> Comparison:
     """Compare two models on the items both answered, and their costs on the whole vertical.
 
+    `table` is the 2x2 table of their outcomes on those items, specialized model first.
     The Holm-adjusted p-value is the raw one here, as for a family of one test; `compare`
     adjusts it across the verticals of the pair.
     """
-    common = sorted(
-        key
-        for key, outcome in specialized_items.items()
-        if outcome is not None and frontier_items.get(key) is not None
-    )
-    s_outcomes = [int(bool(specialized_items[key])) for key in common]
-    f_outcomes = [int(bool(frontier_items[key])) for key in common]
-    difference = paired_difference(s_outcomes, f_outcomes, resamples=resamples, seed=seed)
+    difference = paired_difference_from_counts(table, resamples=resamples, seed=seed)
 
     c_s, c_f = specialized.cost_per_1k_tokens, frontier.cost_per_1k_tokens
     v_s, v_f = specialized.value_per_dollar, frontier.value_per_dollar

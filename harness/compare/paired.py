@@ -10,7 +10,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.stats import holm_adjust, mcnemar_exact, paired_bootstrap_diff
+from harness.stats import holm_adjust, mcnemar_exact, paired_bootstrap_counts
+
+
+@dataclass(frozen=True)
+class PairedCounts:
+    """The 2x2 table of two 0/1 outcomes on the same items."""
+
+    both_correct: int
+    first_only_correct: int
+    second_only_correct: int
+    neither_correct: int
+
+    def __post_init__(self) -> None:
+        if min(self.both_correct, self.first_only_correct, self.second_only_correct, self.neither_correct) < 0:
+            raise ValueError(f"paired counts must be non-negative, got {self}")
+
+    @property
+    def items(self) -> int:
+        """Items in the table."""
+        return self.both_correct + self.first_only_correct + self.second_only_correct + self.neither_correct
+
+    @classmethod
+    def from_outcomes(cls, first: Sequence[int], second: Sequence[int]) -> PairedCounts:
+        """Count the 2x2 table of two lists of 0/1 outcomes on the same items, in the same order.
+
+        Raises:
+            ValueError: the lists differ in length, or an outcome is not 0 or 1.
+        """
+        if len(first) != len(second):
+            raise ValueError(f"paired outcomes need equal lengths, got {len(first)} and {len(second)}")
+        cells = [[0, 0], [0, 0]]
+        for a, b in zip(first, second):
+            if a not in (0, 1) or b not in (0, 1):
+                raise ValueError(f"paired outcomes must be 0 or 1, got {a!r} and {b!r}")
+            cells[int(a)][int(b)] += 1
+        return cls(both_correct=cells[1][1], first_only_correct=cells[1][0],
+                   second_only_correct=cells[0][1], neither_correct=cells[0][0])
 
 
 @dataclass(frozen=True)
@@ -42,18 +78,28 @@ def paired_difference(
     """Compare two lists of 0/1 outcomes (1 = correct) on the same items, in the same order.
 
     Raises:
-        ValueError: the lists differ in length, or resamples < 1.
+        ValueError: the lists differ in length, an outcome is not 0 or 1, or resamples < 1.
     """
-    if len(first) != len(second):
-        raise ValueError(f"paired outcomes need equal lengths, got {len(first)} and {len(second)}")
-    count = len(first)
-    first_only = sum(1 for a, b in zip(first, second) if a > b)
-    second_only = sum(1 for a, b in zip(first, second) if b > a)
+    return paired_difference_from_counts(PairedCounts.from_outcomes(first, second), resamples=resamples, seed=seed)
+
+
+def paired_difference_from_counts(counts: PairedCounts, *, resamples: int = 2000, seed: int = 0) -> PairedDifference:
+    """Compare two models from the 2x2 table of their outcomes on the same items.
+
+    Every figure, the bootstrap interval included, depends only on the table, so this gives
+    the same result as `paired_difference` on outcome lists with that table.
+
+    Raises:
+        ValueError: resamples < 1 while the table has items.
+    """
+    count = counts.items
+    first_only = counts.first_only_correct
+    second_only = counts.second_only_correct
     if count == 0:
         return PairedDifference(0, None, None, None, None, 0, 0, None)
-    accuracy_first = sum(first) / count
-    accuracy_second = sum(second) / count
-    lower, upper = paired_bootstrap_diff(first, second, resamples=resamples, seed=seed)
+    accuracy_first = (counts.both_correct + first_only) / count
+    accuracy_second = (counts.both_correct + second_only) / count
+    lower, upper = paired_bootstrap_counts(count, first_only, second_only, resamples=resamples, seed=seed)
     return PairedDifference(
         items=count,
         accuracy_first=accuracy_first,

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import logging
 import os
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from harness.config import ModelConfig, RunSettings
 from harness.errors import ConfigError
+from harness.models.attempt import Attempt, AttemptRequest, attempt_call, litellm_module
 from harness.models.limiter import AdaptiveLimiter, Slot
 from harness.models.secrets import redact
 from harness.models.system_fold import fold_system_message, rejects_system_message
-from harness.models.usage import usage_from_response
 from harness.store.records import ErrorInfo, Usage
+
+if TYPE_CHECKING:
+    from harness.models.call_pool import CallPool
 
 logger = logging.getLogger(__name__)
 
@@ -79,77 +80,6 @@ def resolve_endpoint(model: ModelConfig, api_base: str | None = None, litellm_mo
     return Endpoint(model=model, litellm_model=litellm_model or model.model, api_base=base, api_key=key)
 
 
-def _litellm():  # type: ignore[no-untyped-def]
-    """Import LiteLLM on first use (it takes seconds) and silence its console banners."""
-    import litellm
-
-    litellm.suppress_debug_info = True
-    # aiohttp, LiteLLM's default transport, silently resends a request once when a reused
-    # connection is reset; that second call would be billed but never counted. httpx does not.
-    litellm.disable_aiohttp_transport = True
-    return litellm
-
-
-DIRECT_HTTP_ENV = "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER"
-"""LiteLLM 1.83 reads this variable on every OpenAI-type call (litellm/main.py, `completion`)."""
-
-
-def configure_litellm(settings: RunSettings) -> None:
-    """Apply the run's LiteLLM switches: `openai_sdk: false` routes OpenAI-type calls past the OpenAI SDK."""
-    os.environ[DIRECT_HTTP_ENV] = "false" if settings.openai_sdk else "true"
-
-
-def _retryable() -> tuple[type[BaseException], ...]:
-    litellm = _litellm()
-
-    return (
-        litellm.RateLimitError,
-        litellm.InternalServerError,
-        litellm.ServiceUnavailableError,
-        litellm.BadGatewayError,
-        litellm.Timeout,
-        litellm.APIConnectionError,
-        # LiteLLM's generic error for an unmapped failure, e.g. a reply body that is not JSON
-        # on its own HTTP handler; the mapped 4xx errors are other classes.
-        litellm.APIError,
-        asyncio.TimeoutError,
-    )
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    """Return the wait a rate-limited reply asked for, in seconds, or None.
-
-    LiteLLM 1.83 keeps the provider's headers in `litellm_response_headers`; the exception's
-    `response` is often a stand-in without them. Reads `retry-after-ms`, then `retry-after`
-    as seconds or as an HTTP date.
-    """
-    for headers in (getattr(exc, "litellm_response_headers", None), getattr(getattr(exc, "response", None), "headers", None)):
-        if not headers:
-            continue
-        value = headers.get("retry-after-ms")
-        if value is not None:
-            with contextlib.suppress(ValueError):
-                return max(0.0, float(value) / 1000)
-        value = headers.get("retry-after")
-        if value is not None:
-            return _parse_retry_after(value)
-    return None
-
-
-def _parse_retry_after(value: str) -> float | None:
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # HTTP dates are in GMT
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
 def backoff_delay(attempt: int, retry_after: float | None) -> float:
     """Return the wait before retry number `attempt` (1-based): Retry-After, else jittered 2^n."""
     if retry_after is not None:
@@ -159,19 +89,20 @@ def backoff_delay(attempt: int, retry_after: float | None) -> float:
 
 
 async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings,
-                     limiter: AdaptiveLimiter | None = None) -> CallResult:
+                     limiter: AdaptiveLimiter | None = None, pool: CallPool | None = None) -> CallResult:
     """Call the model with retries (see `_call_with_retries`).
 
     When the provider rejects the system message, call once more with its text folded into the
-    first user turn, and record the messages sent and the fold in the result.
+    first user turn, and record the messages sent and the fold in the result. With a `pool`,
+    each attempt runs in whichever of its processes has the fewest calls in flight.
     """
-    result = await _call_with_retries(endpoint, messages, params, settings, limiter)
+    result = await _call_with_retries(endpoint, messages, params, settings, limiter, pool)
     if not rejects_system_message(result.error, messages):
         return result
     assert result.error is not None
     logger.warning("model %s rejected the system message (%s); sending it in the user turn", endpoint.model.id, result.error.type)
     folded = fold_system_message(messages)
-    retried = await _call_with_retries(endpoint, folded, params, settings, limiter)
+    retried = await _call_with_retries(endpoint, folded, params, settings, limiter, pool)
     retried.attempts += result.attempts
     retried.retries = [*result.retries, f"{result.error.type}: system message rejected, folded into the user turn", *retried.retries]
     retried.messages, retried.system_folded = folded, True
@@ -179,52 +110,36 @@ async def call_model(endpoint: Endpoint, messages: list[dict[str, Any]], params:
 
 
 async def _call_with_retries(endpoint: Endpoint, messages: list[dict[str, Any]], params: dict[str, Any], settings: RunSettings,
-                             limiter: AdaptiveLimiter | None = None) -> CallResult:
+                             limiter: AdaptiveLimiter | None = None, pool: CallPool | None = None) -> CallResult:
     """Call the model, retrying transient failures up to `settings.retries` times.
 
     Each attempt holds a slot of `limiter` (when given) while it is in flight, and tells it
     about rate limits and successes; the back-off wait between attempts holds no slot.
     """
-    litellm = _litellm()
-    retryable = _retryable()
+    request = AttemptRequest(model=endpoint.litellm_model, messages=messages, params=params, api_base=endpoint.api_base,
+                             api_key=endpoint.api_key, timeout_s=settings.timeout_s)
     result = CallResult()
-    for attempt in range(1, settings.retries + 2):
-        result.attempts = attempt
+    for attempt_number in range(1, settings.retries + 2):
+        result.attempts = attempt_number
         started = time.perf_counter()
         async with _slot(limiter) as slot:
-            try:
-                response = await litellm.acompletion(
-                    model=endpoint.litellm_model,
-                    messages=messages,
-                    api_base=endpoint.api_base,
-                    api_key=endpoint.api_key,
-                    timeout=settings.timeout_s,
-                    num_retries=0,
-                    # LiteLLM's OpenAI path lets the SDK retry twice on its own by default; those hidden
-                    # calls would be billed but never logged, so the harness does every retry itself.
-                    max_retries=0,
-                    **params,
-                )
-            except retryable as exc:
-                failure: BaseException | None = exc
-                slot.rate_limited = isinstance(exc, litellm.RateLimitError)
-                slot.retry_after = _retry_after(exc)
-            except Exception as exc:  # any other provider failure is this sample's outcome, not a crash
-                result.error = _error_info(exc, endpoint)
-                logger.warning("model %s: %s: %s", endpoint.model.id, type(exc).__name__, result.error.message[:200])
-                return result
-            else:
-                failure = None
-                slot.succeeded = True
-        if failure is None:
+            attempt = await (pool.attempt(request) if pool is not None else attempt_call(request))
+            slot.rate_limited = attempt.rate_limited
+            slot.retry_after = attempt.retry_after
+            slot.succeeded = attempt.ok
+        if attempt.ok:
             result.latency_s = time.perf_counter() - started
-            return _fill_from_response(result, response)
-        if attempt > settings.retries:
-            result.error = _error_info(failure, endpoint)
+            return _fill_from_attempt(result, attempt)
+        if not attempt.retryable:  # any other provider failure is this sample's outcome, not a crash
+            result.error = _error_info(attempt, endpoint)
+            logger.warning("model %s: %s: %s", endpoint.model.id, attempt.failure, result.error.message[:200])
             return result
-        delay = backoff_delay(attempt, slot.retry_after)
-        result.retries.append(f"{type(failure).__name__} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
-        logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, type(failure).__name__, attempt, settings.retries, delay)
+        if attempt_number > settings.retries:
+            result.error = _error_info(attempt, endpoint)
+            return result
+        delay = backoff_delay(attempt_number, slot.retry_after)
+        result.retries.append(f"{attempt.failure} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
+        logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, attempt.failure, attempt_number, settings.retries, delay)
         await asyncio.sleep(delay)
     return result
 
@@ -239,25 +154,22 @@ async def _slot(limiter: AdaptiveLimiter | None) -> AsyncIterator[Slot]:
         yield slot
 
 
-def _fill_from_response(result: CallResult, response: Any) -> CallResult:
-    choices = getattr(response, "choices", None) or []
-    if not choices:
+def _fill_from_attempt(result: CallResult, attempt: Attempt) -> CallResult:
+    if attempt.empty_choices:
         result.error = ErrorInfo(type="EmptyChoices", message="the provider returned no choices")
         return result
-    choice = choices[0]
-    message = getattr(choice, "message", None)
-    result.reply = getattr(message, "content", None)
-    result.finish_reason = getattr(choice, "finish_reason", None)
-    result.usage = usage_from_response(response)
-    result.response_model = getattr(response, "model", None)
+    result.reply = attempt.reply
+    result.finish_reason = attempt.finish_reason
+    result.usage = attempt.usage or Usage(reported=False)
+    result.response_model = attempt.response_model
     return result
 
 
-def _error_info(exc: BaseException, endpoint: Endpoint) -> ErrorInfo:
+def _error_info(attempt: Attempt, endpoint: Endpoint) -> ErrorInfo:
     """Describe a failed call, naming the model and endpoint so an outage can be traced."""
     where = endpoint.api_base or "the provider's default endpoint"
-    message = f"{endpoint.litellm_model} at {where}: {exc}"
-    return ErrorInfo(type=type(exc).__name__, message=redact(message)[:2000])
+    message = f"{endpoint.litellm_model} at {where}: {attempt.message}"
+    return ErrorInfo(type=attempt.failure or "Error", message=redact(message)[:2000])
 
 
 def check_model_strings(models: list[ModelConfig], source: str = "the run config") -> None:
@@ -265,7 +177,7 @@ def check_model_strings(models: list[ModelConfig], source: str = "the run config
 
     Local models are skipped: the harness picks their model string when it starts them.
     """
-    litellm = _litellm()
+    litellm = litellm_module()
     for index, model in enumerate(models):
         if model.local is not None:
             continue

@@ -32,6 +32,7 @@ from harness.report.formatting import (
     signed_percent_or,
 )
 from harness.store.records import Manifest, PriceSnapshot, Sample, SuiteSnapshot
+from harness.store.run_dir import write_atomic
 from harness.suite_metrics import SuiteMetrics, collector_for
 from harness.suite_metrics import describe as describe_suite_metrics
 
@@ -125,15 +126,16 @@ def render_reports(
     out.mkdir(parents=True, exist_ok=True)
     first_pass = None
     if aggregates is None:
-        collector = collector_for(manifest)
         first_pass = samples_iterable_factory()
-        aggregates = aggregate(collector.tap(first_pass), manifest, resamples=resamples, seed=seed)
-        suite_metrics = suite_metrics or collector.finish()
+        with collector_for(manifest) as collector:
+            aggregates = aggregate(collector.tap(first_pass), manifest, resamples=resamples, seed=seed)
+            suite_metrics = suite_metrics or collector.finish()
     context = {**build_context(manifest, aggregates), "suite_metrics": describe_suite_metrics(suite_metrics or SuiteMetrics())}
     env = environment()
     paths = ReportPaths(markdown=out / "report.md", html=out / "report.html")
 
-    env.get_template("report.md.j2").stream(**context).dump(str(paths.markdown), encoding="utf-8")
+    # Written atomically, so that neither a reader nor a crash can leave half a report.
+    write_atomic(paths.markdown, env.get_template("report.md.j2").stream(**context))
     second_pass = samples_iterable_factory()
     if second_pass is first_pass and iter(second_pass) is second_pass:
         raise ValueError(
@@ -149,7 +151,7 @@ def render_reports(
         "appendix_total": total,
         "reply_chars": REPLY_CHARS,
     }
-    env.get_template("report.html.j2").stream(**html_context).dump(str(paths.html), encoding="utf-8")
+    write_atomic(paths.html, env.get_template("report.html.j2").stream(**html_context))
     logger.info("wrote reports of run %s to %s and %s", manifest.run_id, paths.markdown, paths.html)
     return paths
 

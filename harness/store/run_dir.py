@@ -13,7 +13,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from pydantic import ValidationError
 
@@ -38,13 +38,19 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see either the old or the new content, never a partial one."""
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write a file so that readers see either the old or the new content, never a partial one.
+
+    `text` is the whole content, or an iterable of its pieces (e.g. a Jinja template stream).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            if isinstance(text, str):
+                stream.write(text)
+            else:
+                stream.writelines(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)

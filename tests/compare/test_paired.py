@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from harness.compare.paired import holm_or_none, paired_difference
+from harness.compare.paired import PairedCounts, holm_or_none, paired_difference, paired_difference_from_counts
 
 
 def test_paired_difference_counts() -> None:
@@ -55,6 +57,37 @@ def test_paired_difference_no_items() -> None:
 def test_paired_difference_length_mismatch() -> None:
     with pytest.raises(ValueError, match="equal lengths"):
         paired_difference([1], [1, 0])
+
+
+def test_paired_difference_rejects_non_binary() -> None:
+    with pytest.raises(ValueError, match="0 or 1"):
+        paired_difference([1, 2], [1, 0])
+
+
+def test_paired_counts_from_outcomes() -> None:
+    counts = PairedCounts.from_outcomes([1, 1, 0, 0, 1], [1, 0, 1, 0, 0])
+    assert counts == PairedCounts(both_correct=1, first_only_correct=2, second_only_correct=1, neither_correct=1)
+    assert counts.items == 5
+
+
+def test_paired_counts_reject_negative() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        PairedCounts(1, -1, 0, 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 17])
+def test_difference_from_counts_equals_lists(seed: int) -> None:
+    chance = random.Random(seed)
+    first = [chance.randint(0, 1) for _ in range(53)]
+    second = [chance.randint(0, 1) for _ in range(53)]
+    from_counts = paired_difference_from_counts(PairedCounts.from_outcomes(first, second), resamples=300, seed=seed)
+    assert from_counts == paired_difference(first, second, resamples=300, seed=seed)
+
+
+def test_difference_from_empty_counts() -> None:
+    result = paired_difference_from_counts(PairedCounts(0, 0, 0, 0))
+    assert result.items == 0
+    assert result.p_value is None
 
 
 def test_holm_or_none_skips_missing() -> None:

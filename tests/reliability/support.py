@@ -35,10 +35,11 @@ RETRYABLE_ERRORS = {
     "500": "InternalServerError",
     "503": "ServiceUnavailableError",
     "reset": "InternalServerError",  # LiteLLM 1.83 reports a dropped connection as InternalServerError
+    "close": "InternalServerError",
     "timeout": "Timeout",
-    # A body that is not JSON: InternalServerError through the OpenAI SDK, APIError through
-    # LiteLLM's own HTTP handler (the default, run.openai_sdk: false).
-    "malformed": "APIError",
+    # A body that is not JSON: InternalServerError through the OpenAI SDK (the default),
+    # APIError through LiteLLM's own HTTP handler (run.openai_sdk: false).
+    "malformed": "InternalServerError",
 }
 
 
@@ -93,6 +94,12 @@ def expected(injector: FaultInjector, key: str, retries: int, item: int) -> tupl
             return "error", attempt, "EmptyChoices"
         return ("correct" if item % 2 == 0 else "incorrect"), attempt, None
     raise AssertionError("unreachable")
+
+
+def start_cli(args: list[str], stderr: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """Start `verticalbench ARGS` in a subprocess with the current environment; stdout is discarded."""
+    return subprocess.Popen([sys.executable, "-m", "harness.cli", *args], cwd=Path(__file__).resolve().parents[2],
+                            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from tests.support.openai_server import ServerProcess
 SAMPLES = 10_000
 RETRIES = 3
 # 20% of requests get a fault; each retryable kind is retried, the others end the sample or pass.
-RATES = {"429": 0.03, "500": 0.03, "503": 0.03, "reset": 0.03, "timeout": 0.005, "malformed": 0.02,
+RATES = {"429": 0.03, "500": 0.03, "503": 0.03, "reset": 0.02, "close": 0.01, "timeout": 0.005, "malformed": 0.02,
          "trickle": 0.02, "empty_choices": 0.01, "no_usage": 0.025}
 
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from harness.store.run_dir import RunDir
-from tests.reliability.support import REPLY, config, run_cli, sent_key, write_suite
+from tests.reliability.support import REPLY, config, run_cli, sent_key, start_cli, write_suite
 from tests.support.openai_server import FakeOpenAIServer, FaultInjector
 
 ITEMS = 300
@@ -28,12 +28,6 @@ def tasks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = write_suite(tmp_path / "tasks", ITEMS)
     monkeypatch.setenv("VERTICALBENCH_TASKS_DIR", str(root))
     return root
-
-
-def _start(args: list[str]) -> subprocess.Popen[bytes]:
-    root = Path(__file__).resolve().parents[2]
-    return subprocess.Popen([sys.executable, "-m", "harness.cli", *args], cwd=root, env=dict(os.environ),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _kill_after_start(process: subprocess.Popen[bytes], results: Path, delay_s: float) -> bool:
@@ -63,7 +57,7 @@ def test_sigkill_resume_exactly_once(tasks_dir: Path, tmp_path: Path) -> None:
         args = ["run", str(config_path), "--output-dir", str(out)]
         stored_at_kill: list[tuple[float, set[str]]] = []
         for _ in range(KILLS):
-            process = _start(args)
+            process = start_cli(args)
             if not _kill_after_start(process, results, chance.uniform(0.0, 1.5)):
                 break
             killed_at = time.time()

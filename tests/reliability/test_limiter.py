@@ -9,7 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from harness.models.client import _retry_after
+from harness.models.attempt import retry_after as _retry_after
 from harness.models.limiter import AdaptiveLimiter
 
 

@@ -430,3 +430,25 @@ def test_subtask_mean_column(significant_report: str) -> None:
     assert row[2].startswith("75.0% [")
     assert row[3].startswith("75.0% [")
     assert row[3].endswith("over 2 subtasks")
+
+
+def test_failed_render_keeps_the_old_reports(tmp_path: Path) -> None:
+    paths = render_reports(make_manifest(), hand_samples, tmp_path)
+    old_markdown = paths.markdown.read_bytes()
+    old_html = paths.html.read_bytes()
+
+    def broken_samples() -> Iterator[Sample]:
+        yield from hand_samples()
+        raise OSError("disk read failed halfway through the samples")
+
+    calls = []
+
+    def factory() -> Iterator[Sample]:
+        calls.append(1)
+        return hand_samples() if len(calls) == 1 else broken_samples()
+
+    with pytest.raises(OSError, match="halfway"):
+        render_reports(make_manifest(), factory, tmp_path)
+    assert paths.markdown.read_bytes() == old_markdown
+    assert paths.html.read_bytes() == old_html
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report.html", "report.md"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-FAULTS = ("429", "500", "503", "reset", "timeout", "trickle", "malformed", "empty_choices", "no_usage")
+FAULTS = ("429", "500", "503", "reset", "close", "timeout", "trickle", "malformed", "empty_choices", "no_usage")
 """Fault names accepted by `FaultInjector` rates and `ScriptedReply.fault`."""
 
 
@@ -42,7 +42,7 @@ class ScriptedReply:
     status: int = 200
     retry_after: float | None = None
     fault: str | None = None
-    """'reset', 'timeout', 'trickle', 'malformed', 'empty_choices', 'no_usage' or None."""
+    """'reset', 'close', 'timeout', 'trickle', 'malformed', 'empty_choices', 'no_usage' or None."""
     delay_s: float = 0.0
     """Seconds to wait before the reply is sent (the server's latency)."""
     error_message: str | None = None
@@ -244,6 +244,9 @@ class FakeOpenAIServer:
     async def _write_reply(self, writer: asyncio.StreamWriter, reply: ScriptedReply) -> bool:
         if reply.fault in ("reset", "timeout"):
             _reset(writer)
+            return False
+        if reply.fault == "close":  # an orderly close (FIN) with no reply at all
+            writer.close()
             return False
         if reply.status != 200:
             extra = {"Retry-After": f"{reply.retry_after:g}"} if reply.retry_after is not None else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ class _LabelSpec:
             if matches:
                 break
         return distinct([self.phrases.value_of(match) for match in matches]), end
+
+
+@functools.lru_cache(maxsize=256)
+def _spec_for(labels: tuple[str, ...]) -> _LabelSpec:
+    """Return the matcher of a label set, built once per set: building it compiles patterns."""
+    return _LabelSpec.build(labels)
 
 
 def _label_result(labels: Sequence[str], raw: str) -> Extraction:
@@ -90,7 +97,7 @@ def extract_label(reply: str | None, labels: Sequence[str]) -> Extraction:
     Raises:
         ValueError: ``labels`` contains no non-blank label.
     """
-    spec = _LabelSpec.build(labels)
+    spec = _spec_for(tuple(labels))
     if is_blank(reply):
         return missing("empty reply")
     text = clean_prose(reply)
