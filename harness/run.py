@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -24,7 +23,7 @@ from harness.errors import ConfigError, StoreError
 from harness.cache import CacheMode, ResponseCache, default_cache_dir
 from harness.cache.replay import check_replayable, replay_endpoints
 from harness.executor import ExecutionContext, execute, request_key
-from harness.models.call_pool import CallPool, auto_workers
+from harness.models.call_pool import CallPool, auto_workers, usable_cores
 from harness.models.client import Endpoint, check_model_strings, resolve_endpoint
 from harness.models.secrets import register_secret_env
 from harness.plan import PlannedSample, build_plan
@@ -276,7 +275,7 @@ def _fork_call_workers(config: RunConfig, pending: list[PlannedSample]) -> CallP
         workers = auto_workers(concurrency)
         if workers == 0:
             logger.info("no call workers (call_workers: auto, %d API call(s) at once, %d core(s)); every call runs "
-                        "in the main process", concurrency, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+                        "in the main process", concurrency, usable_cores())
     elif workers == 0:
         logger.info("no call workers (call_workers: 0); every call runs in the main process")
     return CallPool.fork(workers, config.run.openai_sdk)

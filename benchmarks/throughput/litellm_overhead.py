@@ -45,7 +45,7 @@ async def _calls(api_base: str, calls: int, concurrency: int) -> float:
     import litellm
 
     litellm.suppress_debug_info = True
-    # The harness's own settings (harness/models/client.py), unless the variant asks for httpx.
+    # The harness's own settings (harness/models/client.py), unless the variant selects httpx.
     litellm.disable_aiohttp_transport = os.environ.get("BENCH_TRANSPORT") == "httpx"
     slots = asyncio.Semaphore(concurrency)
 

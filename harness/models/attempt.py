@@ -1,8 +1,8 @@
 """One attempt at a model call through LiteLLM, reduced to a plain, picklable outcome.
 
 An attempt is a single `litellm.acompletion` call with every hidden resend turned off. Its
-outcome tells whether a reply came back. If not, it tells how to handle the failure:
-whether to retry it, whether it was a rate limit, and the wait the provider requested. Because the
+outcome records whether a reply came back. For a failure it also records how to handle
+it: whether to retry, whether it was a rate limit, and the wait the provider requested. Because the
 outcome holds only plain values, the attempt can run in this process or in a call worker
 process (`harness.models.call_pool`) and be handled the same way.
 """
@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from harness.models.usage import usage_from_response
 from harness.store.records import Usage
 
 logger = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ class Attempt:
     """None when the call failed."""
     response_model: str | None = None
     empty_choices: bool = False
-    """The provider answered with an empty `choices` list."""
+    """True when the provider's reply had an empty `choices` list."""
     failure: str | None = None
     """Exception class name of a failed call; None when a reply came back."""
     message: str = ""
@@ -87,8 +89,9 @@ def configure_litellm(openai_sdk: bool) -> None:
     os.environ[DIRECT_HTTP_ENV] = "false" if openai_sdk else "true"
 
 
+@functools.cache
 def retryable_errors() -> tuple[type[BaseException], ...]:
-    """Return the exception classes worth another attempt."""
+    """Return the exception classes worth another attempt (built once: every attempt checks them)."""
     litellm = litellm_module()
     return (
         litellm.RateLimitError,
@@ -105,7 +108,7 @@ def retryable_errors() -> tuple[type[BaseException], ...]:
 
 
 async def attempt_call(request: AttemptRequest) -> Attempt:
-    """Make one call and return its outcome; never raises for a provider failure."""
+    """Make one call and return its outcome; a provider failure is returned as the outcome, not raised."""
     litellm = litellm_module()
     try:
         response = await litellm.acompletion(
@@ -115,8 +118,8 @@ async def attempt_call(request: AttemptRequest) -> Attempt:
             api_key=request.api_key,
             timeout=request.timeout_s,
             num_retries=0,
-            # LiteLLM's OpenAI path lets the SDK retry twice on its own by default; those hidden
-            # calls would be billed but never logged, so the harness does every retry itself.
+            # LiteLLM's OpenAI path lets the SDK retry twice on its own by default. Those hidden
+            # calls would be billed but never logged, so the harness makes every retry itself.
             max_retries=0,
             **request.params,
         )
@@ -130,8 +133,6 @@ async def attempt_call(request: AttemptRequest) -> Attempt:
 
 def from_response(response: Any) -> Attempt:
     """Reduce a LiteLLM response to the fields a sample keeps."""
-    from harness.models.usage import usage_from_response
-
     choices = getattr(response, "choices", None) or []
     if not choices:
         return Attempt(empty_choices=True, usage=Usage(reported=False), response_model=getattr(response, "model", None))

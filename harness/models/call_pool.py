@@ -49,6 +49,13 @@ _HEADER = struct.Struct("!I")
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
+def usable_cores() -> int:
+    """Return the number of cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def auto_workers(concurrency: int) -> int:
     """Return the workers `run.call_workers: auto` starts for a run allowing `concurrency` API calls at once.
 
@@ -57,7 +64,7 @@ def auto_workers(concurrency: int) -> int:
     """
     if not sys.platform.startswith("linux") or concurrency < MIN_CONCURRENCY:
         return 0
-    cores = len(os.sched_getaffinity(0))
+    cores = usable_cores()
     return min(MAX_WORKERS, cores) if cores > 1 else 0
 
 
@@ -231,7 +238,7 @@ async def _read_frame(reader: asyncio.StreamReader) -> bytes:
 
 
 def _serve_forever(sock: socket.socket) -> None:
-    """Run in a forked worker: answer call requests until the main process closes the socket."""
+    """Serve call requests in a forked worker until the main process closes the socket."""
     code = 0
     try:
         parent = os.getppid()
