@@ -142,17 +142,19 @@ class RunSettings(_Strict):
     price_file: str | None = None
     """A user price file (YAML or JSON, see docs/costs.md) consulted after the models' own `price`
     and before LiteLLM's price map. A relative path is read from the config file's folder."""
-    openai_sdk: bool = True
-    """Send OpenAI and OpenAI-compatible requests through the OpenAI Python SDK, LiteLLM's own
-    default. false sets LiteLLM's EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER switch, so LiteLLM
-    sends them with its own HTTP handler: about 1 ms less CPU per call, but that handler
-    silently resends a request once when the connection drops without a reply, and the
-    provider may bill a call that no sample counts (docs/benchmarks.md). The setting applies
-    to the whole process."""
+    openai_sdk: bool = False
+    """true sends OpenAI and OpenAI-compatible requests through the OpenAI Python SDK, LiteLLM's
+    own default. false, the default, sets LiteLLM's EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER
+    switch, so LiteLLM sends them with its own HTTP handler, which costs less CPU per call
+    (docs/benchmarks.md). That handler would resend a request once, silently, when the
+    connection ends after sending; the harness gives it a client that raises the error
+    instead, so the harness's own retry makes and counts the next call
+    (harness/models/http_client.py). The setting applies to the whole process."""
     call_workers: int | Literal["auto"] = "auto"
     """Processes that make the model calls, so LiteLLM's CPU per call is spread over the cores
-    (harness/models/call_pool.py). `auto` starts one per core, at most 4, when there are 2 or
-    more cores and the run's API models allow 4 or more calls at once. 0 makes every call in
+    (harness/models/call_pool.py). `auto` starts one per core, or one per 4 calls allowed at
+    once if that is more, at most 4, when there are 2 or more cores and the run's API models
+    allow 4 or more calls at once. 0 makes every call in
     the main process, as happens on other platforms than Linux."""
 
     @field_validator("call_workers", mode="before")

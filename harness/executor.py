@@ -19,7 +19,7 @@ from typing import Awaitable, Callable
 from harness.cache import CachedReply, ResponseCache, cache_key
 from harness.config import ModelConfig, RunSettings
 from harness.costs.prices import call_cost
-from harness.models.attempt import configure_litellm
+from harness.models.attempt import close_http_client, configure_litellm
 from harness.models.call_pool import CallPool
 from harness.models.client import CallResult, Endpoint, call_model
 from harness.models.limiter import AdaptiveLimiter
@@ -82,6 +82,7 @@ async def execute(plan: list[PlannedSample], context: ExecutionContext) -> int:
                 logger.warning("%s", line)
         if context.pool is not None:
             await context.pool.close()
+        await close_http_client()
     return context.writer.written
 
 

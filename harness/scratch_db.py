@@ -3,8 +3,10 @@
 The page cache is capped at `CACHE_KIB`, so memory stays flat while the file grows. SQLite
 caps the in-memory buffer of its sorter (GROUP BY, ORDER BY, CREATE INDEX) at the same size and
 writes larger sorts to temporary files (doc/vdbesort-memory.md in the SQLite sources).
-`close` deletes the database file. An unclosed database is deleted at garbage collection or
-interpreter exit, but a killed process leaves its file in the temporary folder.
+On POSIX systems the file's name is removed as soon as SQLite holds it open, so the space is
+returned when the connection closes, even when the process is killed. Where an open file cannot
+be removed (Windows), `close`, garbage collection or interpreter exit deletes it, and a killed
+process leaves it in the temporary folder.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ class ScratchDatabase:
     Args:
         cache_kib: page cache size in KiB.
         directory: folder of the file; None uses `tempfile.gettempdir()`.
+
+    Attributes:
+        path: the file's name while it has one.
+        unlinked: True when the name was removed right after opening (POSIX systems).
     """
 
     def __init__(self, *, cache_kib: int = CACHE_KIB, directory: str | Path | None = None) -> None:
@@ -64,10 +70,13 @@ class ScratchDatabase:
             self.connection.execute("PRAGMA locking_mode = EXCLUSIVE")
             self.connection.execute("PRAGMA temp_store = FILE")
             self.connection.execute(f"PRAGMA cache_size = {-int(cache_kib)}")
+            # Reading the header opens the file and takes the exclusive lock, so the name can go.
+            self.connection.execute("PRAGMA schema_version").fetchone()
         except sqlite3.Error as exc:
             self.close()
             raise ScratchError(f"cannot set up the scratch database {self.path}: {exc}") from exc
-        logger.debug("opened scratch database %s", self.path)
+        self.unlinked = _unlink_open_file(self.path)
+        logger.debug("opened scratch database %s%s", self.path, " (name removed)" if self.unlinked else "")
 
     @contextmanager
     def statements(self) -> Iterator[sqlite3.Connection]:
@@ -97,6 +106,18 @@ class ScratchDatabase:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         self.close()
+
+
+def _unlink_open_file(path: Path) -> bool:
+    """Remove the name of a file that is held open; False where the system refuses (Windows)."""
+    if os.name != "posix":
+        return False
+    try:
+        path.unlink()
+    except OSError as exc:
+        logger.debug("kept the name of scratch database %s: %s", path, exc)
+        return False
+    return True
 
 
 def _close_and_delete(connection: sqlite3.Connection, path: Path) -> None:

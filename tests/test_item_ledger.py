@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,8 @@ from harness.item_ledger import ItemLedger, RepeatCounts
 from harness.scratch_db import CACHE_KIB, ScratchDatabase
 from harness.stats import percentile
 from harness.store.records import Sample
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def make_sample(model: str, item: str, outcome: str, **fields: Any) -> Sample:
@@ -33,24 +38,42 @@ def ledger_of(samples: list[Sample]) -> ItemLedger:
 # --- scratch database --------------------------------------------------------------
 
 
-def test_scratch_file_deleted_on_close(tmp_path: Path) -> None:
+def test_scratch_file_has_no_name_while_open(tmp_path: Path) -> None:
     database = ScratchDatabase(directory=tmp_path)
     database.connection.execute("CREATE TABLE t (x)")
+    database.connection.executemany("INSERT INTO t VALUES (?)", [(str(n) * 20,) for n in range(20_000)])
     assert database.path.parent == tmp_path
-    assert database.path.exists()
+    assert database.unlinked
+    assert list(tmp_path.iterdir()) == []
+    assert database.connection.execute("SELECT count(*) FROM t").fetchone() == (20_000,)
 
     database.close()
     database.close()  # a second close does nothing
 
     assert database.closed
-    assert not database.path.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_scratch_context_manager(tmp_path: Path) -> None:
     with ScratchDatabase(directory=tmp_path) as database:
-        path = database.path
-        assert path.exists()
-    assert not path.exists()
+        database.connection.execute("CREATE TABLE t (x)")
+    assert database.closed
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_killed_process_leaves_no_scratch_file(tmp_path: Path) -> None:
+    code = (
+        "import os, signal\n"
+        "from harness.scratch_db import ScratchDatabase\n"
+        f"database = ScratchDatabase(directory={str(tmp_path)!r})\n"
+        "database.connection.execute('CREATE TABLE t (x)')\n"
+        "database.connection.executemany('INSERT INTO t VALUES (?)', [(str(n),) for n in range(1000)])\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+
+    assert finished.returncode == -signal.SIGKILL, finished.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_scratch_cache_is_capped(tmp_path: Path) -> None:
@@ -65,12 +88,13 @@ def test_scratch_rejects_empty_cache() -> None:
         ScratchDatabase(cache_kib=0)
 
 
-def test_ledger_close_deletes_database() -> None:
+def test_ledger_close_closes_database() -> None:
     ledger = ledger_of([make_sample("a", "i1", "correct")])
-    path = ledger._database.path
-    assert path.exists()
+    database = ledger._database
+    assert not database.closed
     ledger.close()
-    assert not path.exists()
+    assert database.closed
+    assert not database.path.exists()
 
 
 # --- paired counts -----------------------------------------------------------------

@@ -199,12 +199,13 @@ def test_collector_close_deletes_repeat_file() -> None:
     collector = SuiteMetricsCollector({}, ["code/x"])
     collector.add(sample("code/x", "0", "correct", vertical="code"))
     assert collector._code is not None
-    path = collector._code._database.path
-    assert path.exists()
+    database = collector._code._database
+    assert not database.closed
 
     collector.close()
 
-    assert not path.exists()
+    assert database.closed
+    assert not database.path.exists()
     assert collector.finish().code == ()
 
 

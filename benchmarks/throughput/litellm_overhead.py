@@ -1,7 +1,8 @@
 """Where a call's client CPU goes: LiteLLM through the OpenAI SDK or its own HTTP handler, and the harness alone.
 
 The LiteLLM variants use the harness's settings (no SDK retries, aiohttp transport) unless
-their name says otherwise.
+their name says otherwise. Each child process reads LiteLLM's bundled price map instead of
+downloading it, unless LITELLM_LOCAL_MODEL_COST_MAP is set otherwise.
 
 Each LiteLLM variant runs in a fresh process against the mock server (its own process,
 no latency) and reports CPU milliseconds per call over N calls at concurrency C, after one
@@ -29,13 +30,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 VARIANTS: dict[str, dict[str, str] | None] = {
-    "LiteLLM through the OpenAI SDK, aiohttp transport (the default)": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false"},
+    "LiteLLM through the OpenAI SDK, aiohttp transport (run.openai_sdk: true)": {
+        "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false"},
     "LiteLLM through the OpenAI SDK, httpx transport": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "false",
                                                         "BENCH_TRANSPORT": "httpx"},
-    "LiteLLM through its own HTTP handler, aiohttp transport (run.openai_sdk: false)": {
+    "LiteLLM through its own HTTP handler, the harness's no-resend client, aiohttp transport (the default)": {
+        "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true", "BENCH_CLIENT": "harness"},
+    "LiteLLM through its own HTTP handler, LiteLLM's client (resends), aiohttp transport": {
         "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true"},
-    "LiteLLM through its own HTTP handler, httpx transport": {"EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true",
-                                                              "BENCH_TRANSPORT": "httpx"},
+    "LiteLLM through its own HTTP handler, LiteLLM's client (resends), httpx transport": {
+        "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER": "true", "BENCH_TRANSPORT": "httpx"},
     "the harness alone, LiteLLM's call replaced by a canned reply": None,
 }
 
@@ -45,20 +49,30 @@ async def _calls(api_base: str, calls: int, concurrency: int) -> float:
     import litellm
 
     litellm.suppress_debug_info = True
-    # The harness's own settings (harness/models/client.py), unless the variant selects httpx.
+    # The harness's own settings (harness/models/attempt.py), unless the variant selects httpx.
     litellm.disable_aiohttp_transport = os.environ.get("BENCH_TRANSPORT") == "httpx"
+    extra: dict[str, object] = {}
+    if os.environ.get("BENCH_CLIENT") == "harness":  # the client harness.models.attempt passes on this path
+        sys.path.insert(0, str(ROOT))
+        from harness.models.http_client import client_for, close_http_handler
+
+        extra["client"] = client_for("openai/bench", api_base)
+        assert extra["client"] is not None, "the harness passes no client on this path"
     slots = asyncio.Semaphore(concurrency)
 
     async def one(number: int) -> None:
         async with slots:
             await litellm.acompletion(model="openai/bench", messages=[{"role": "user", "content": f"Q{number}: yes?"}],
                                       api_base=api_base, api_key="not-needed", timeout=30, num_retries=0,
-                                      max_retries=0, max_tokens=16, temperature=0.0, seed=1)
+                                      max_retries=0, max_tokens=16, temperature=0.0, seed=1, **extra)
 
     await one(-1)
     started = time.process_time()
     await asyncio.gather(*(one(number) for number in range(calls)))
-    return time.process_time() - started
+    elapsed = time.process_time() - started
+    if extra:
+        await close_http_handler()
+    return elapsed
 
 
 def harness_only(calls: int, concurrency: int) -> None:
@@ -119,7 +133,8 @@ def main() -> None:
             target = "harness" if env is None else api_base
             completed = subprocess.run([sys.executable, __file__, "--child", target, "--calls", str(args.calls),
                                         "--concurrency", str(args.concurrency)], cwd=ROOT, capture_output=True, text=True,
-                                       env={**os.environ, "LITELLM_LOG": "ERROR", **(env or {})}, check=True)
+                                       env={"LITELLM_LOCAL_MODEL_COST_MAP": "True", **os.environ, "LITELLM_LOG": "ERROR",
+                                            **(env or {})}, check=True)
             figure = json.loads(completed.stdout.strip().splitlines()[-1])["cpu_ms_per_call"]
             print(f"| {name} | {figure} | {os.getloadavg()[0]:.2f} |", flush=True)
     finally:

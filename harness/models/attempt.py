@@ -15,6 +15,7 @@ import email.utils
 import functools
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -79,7 +80,8 @@ def litellm_module():  # type: ignore[no-untyped-def]
     # reset or a close without reply (measured with LiteLLM 1.83.14; tests/reliability checks
     # the call counts). aiohttp, LiteLLM's default, costs about three fifths of httpx's CPU per
     # call at concurrency 64 and a fifth at 256 (docs/benchmarks.md). LiteLLM's own HTTP
-    # handler (`run.openai_sdk: false`) does resend, with either transport.
+    # handler would resend with either transport, so `attempt_call` passes it a client that
+    # does not (harness.models.http_client).
     litellm.disable_aiohttp_transport = False
     return litellm
 
@@ -110,6 +112,10 @@ def retryable_errors() -> tuple[type[BaseException], ...]:
 async def attempt_call(request: AttemptRequest) -> Attempt:
     """Make one call and return its outcome; a provider failure is returned as the outcome, not raised."""
     litellm = litellm_module()
+    from harness.models.http_client import client_for  # imports LiteLLM
+
+    # LiteLLM's own HTTP handler resends a request once after a lost connection; this client does not.
+    client = client_for(request.model, request.api_base)
     try:
         response = await litellm.acompletion(
             model=request.model,
@@ -121,6 +127,7 @@ async def attempt_call(request: AttemptRequest) -> Attempt:
             # LiteLLM's OpenAI path lets the SDK retry twice on its own by default. Those hidden
             # calls would be billed but never logged, so the harness makes every retry itself.
             max_retries=0,
+            **({"client": client} if client is not None else {}),
             **request.params,
         )
     except retryable_errors() as exc:
@@ -129,6 +136,15 @@ async def attempt_call(request: AttemptRequest) -> Attempt:
     except Exception as exc:  # any other provider failure is the sample's outcome, not a crash
         return Attempt(failure=type(exc).__name__, message=str(exc))
     return from_response(response)
+
+
+async def close_http_client() -> None:
+    """Close the HTTP handler that `attempt_call` created for the running event loop, if any."""
+    # The first `attempt_call` in this process loads the module. Importing it here would load
+    # LiteLLM, which takes seconds, only to find nothing to close.
+    http_client = sys.modules.get("harness.models.http_client")
+    if http_client is not None:
+        await http_client.close_http_handler()
 
 
 def from_response(response: Any) -> Attempt:

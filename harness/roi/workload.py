@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import VerticalbenchError
+from harness.json_lines import JsonLineError, read_objects
 
 DAYS_PER_MONTH = 365.25 / 12
 """Mean days in a month (30.44), used to scale a log's period to a month."""
@@ -99,17 +100,11 @@ def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise WorkloadError(f"{path} line {number}: not JSON ({exc}); each line must be one query object") from None
-            if not isinstance(row, dict):
-                raise WorkloadError(f"{path} line {number}: expected an object with a 'vertical' key")
+    try:
+        for _, row in read_objects(path):
             yield row
+    except JsonLineError as exc:
+        raise WorkloadError(f"{path} {exc}; each line must be one query object with a 'vertical' key") from None
 
 
 def _from_log(path: Path, rows: Iterator[dict[str, Any]], days: float | None) -> Workload:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from harness.errors import DatasetError, SuiteError
+from harness.json_lines import JsonLineError, read_objects
 from harness.suites.items import Item
 from harness.suites.prompt import compile_field
 from harness.suites.prompt_file import read_prompt_file
@@ -123,26 +124,30 @@ def _expand(base: Path, patterns: list[str], suite_id: str) -> list[str]:
 
 
 def _load_json_files(files: list[str], suite_id: str) -> list[dict[str, Any]]:
-    # Check each line first: `datasets` reports a bad row without its file and line number.
+    """Read local JSON Lines files, one row per non-blank line, in file order.
+
+    The rows are read directly rather than through `datasets`, whose import alone takes
+    about a second. Like the `datasets` JSON loader, a column that some rows lack is None in
+    those rows, so the rows, and the suite's fingerprint, are the same either way.
+    """
+    rows: list[dict[str, Any]] = []
     for path in files:
-        _check_json_lines(Path(path), suite_id)
-    load_dataset = _datasets_loader()
+        rows.extend(_read_json_lines(Path(path), suite_id))
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    for row in rows:
+        if len(row) != len(columns):
+            missing = {column: None for column in columns if column not in row}
+            row.update(missing)
+    return rows
 
-    dataset = load_dataset("json", data_files=files, split="train")
-    return [dict(row) for row in dataset]
 
-
-def _check_json_lines(path: Path, suite_id: str) -> None:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"suite {suite_id}: {path} line {number} is not valid JSON ({exc.msg}). Fix or remove that line.") from None
-            if not isinstance(value, dict):
-                raise DatasetError(f"suite {suite_id}: {path} line {number} must be a JSON object, got {type(value).__name__}")
+def _read_json_lines(path: Path, suite_id: str) -> list[dict[str, Any]]:
+    try:
+        return [row for _, row in read_objects(path)]
+    except JsonLineError as exc:
+        raise DatasetError(f"suite {suite_id}: {path} {exc}. Fix or remove that line.") from None
 
 
 def _load_hub(path: str, name: str | None, split: str, revision: str | None, suite_id: str) -> list[dict[str, Any]]:

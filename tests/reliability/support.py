@@ -37,9 +37,9 @@ RETRYABLE_ERRORS = {
     "reset": "InternalServerError",  # LiteLLM 1.83 reports a dropped connection as InternalServerError
     "close": "InternalServerError",
     "timeout": "Timeout",
-    # A body that is not JSON: InternalServerError through the OpenAI SDK (the default),
-    # APIError through LiteLLM's own HTTP handler (run.openai_sdk: false).
-    "malformed": "InternalServerError",
+    # A body that is not JSON: APIError through LiteLLM's own HTTP handler (the default),
+    # InternalServerError through the OpenAI SDK (run.openai_sdk: true).
+    "malformed": "APIError",
 }
 
 

@@ -124,8 +124,9 @@ def test_workers_die_with_the_main_process(tasks_dir: Path, tmp_path: Path) -> N
 def test_auto_workers() -> None:
     assert auto_workers(MIN_CONCURRENCY - 1) == 0
     cores = usable_cores()
-    expected = min(4, cores) if sys.platform.startswith("linux") and cores > 1 else 0
-    assert auto_workers(64) == expected
+    usable = sys.platform.startswith("linux") and cores > 1
+    assert auto_workers(64) == (min(4, max(cores, 16)) if usable else 0)
+    assert auto_workers(8) == (min(4, max(cores, 2)) if usable else 0)
 
 
 @pytest.mark.parametrize("value", [-1, 33, "many", 1.5, True, "2"])

@@ -59,7 +59,8 @@ def test_stated_volumes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name, text, message", [
     ("a.csv", "query\nhello\n", "'vertical' column"),
     ("a.csv", "vertical,count\nlegal,-2\n", "negative"),
-    ("a.jsonl", "not json\n", "not JSON"),
+    ("a.jsonl", "not json\n", "line 1 is not valid JSON"),
+    ("a.jsonl", '{"vertical": "legal"}\n[1]\n', "line 2 must be a JSON object, got list"),
     ("a.yaml", "volumes: {}\n", "invalid workload"),
     ("a.txt", "legal\n", "unknown workload format"),
     ("a.csv", "vertical\n", "no queries"),
