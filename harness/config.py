@@ -163,8 +163,8 @@ class RunSettings(_Strict):
         # Checked before pydantic's own coercion, so true, 2.0 and "2" are rejected rather than read as numbers.
         if value == "auto" or (type(value) is int and 0 <= value <= MAX_CALL_WORKERS):
             return value
-        raise ValueError(f"call_workers = {value!r} is invalid; use 'auto', 0 to make every call in the main process, "
-                         f"or a whole number of workers up to {MAX_CALL_WORKERS}")
+        raise ValueError(f"{json.dumps(value, default=str)} is invalid; write auto, 0 to make every call in the main process, "
+                         f"or a whole number of workers up to {MAX_CALL_WORKERS}, without quotes (docs/config.md)")
 
 
 class RunConfig(_Strict):

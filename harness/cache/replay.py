@@ -35,6 +35,7 @@ def check_replayable(plan: list[PlannedSample], cache: ResponseCache, keys: list
     raise CacheMissError(
         f"replay: {len(missing)} of {len(plan)} request(s) are not in the response cache {cache.path} "
         f"(first: model {first.model.id}, suite {first.suite.spec.id}, item {first.item.id}, repeat {first.repeat}). "
+        "The cache keeps successful replies only, so a sample that ended in an error (or was never run) has none. "
         "Replay with the same config, --limit, --suites and data as the cached run, or run with --cache use to call "
         "the model for the missing ones."
     )

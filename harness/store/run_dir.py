@@ -5,6 +5,7 @@ Layout: `<results>/<run-id>/manifest.json`, `samples.jsonl`, `logs/`.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -42,9 +43,12 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
     """Write a file so that readers see either the old or the new content, never a partial one.
 
     `text` is the whole content, or an iterable of its pieces (e.g. a Jinja template stream).
+    The temporary file's name carries the writer's pid. A killed writer leaves its file
+    behind, and the next write to the same path deletes it once no process has that pid.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    _remove_orphans(path)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             if isinstance(text, str):
@@ -58,6 +62,29 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
         Path(temp).unlink(missing_ok=True)
         raise
     _fsync_folder(path.parent)
+
+
+def _remove_orphans(path: Path) -> None:
+    """Delete temporary files that killed writers of `path` left in its folder."""
+    prefix = f".{path.name}."
+    for candidate in path.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = candidate.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            logger.info("removing %s, left by a writer that was killed", candidate)
+            candidate.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    """Tell whether a process with this pid exists; True where that cannot be checked."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to another user
+        return True
+    return True
 
 
 def _fsync_folder(folder: Path) -> None:

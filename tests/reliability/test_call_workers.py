@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 import re
 import signal
@@ -141,7 +143,8 @@ def test_bad_call_workers_names_the_key(value: object, tmp_path: Path) -> None:
         load_config(path)
     message = str(raised.value)
     assert "call_workers" in message
-    assert str(value) in message
+    assert json.dumps(value) in message  # the value as the YAML file spells it
+    assert "without quotes" in message
 
 
 def test_call_workers_leave_the_config_hash_alone() -> None:

@@ -377,13 +377,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each reply")
     parser.add_argument("--reply", default="Answer: Yes", help="reply text")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME=RATE", help="inject a fault, e.g. 429=0.05")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME=RATE", help=f"inject a fault at a rate, e.g. 429=0.05; names: {', '.join(FAULTS)}")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault schedule")
     parser.add_argument("--retry-after", type=float, default=0.05, help="Retry-After seconds of a 429")
     parser.add_argument("--hang", type=float, default=5.0, help="seconds a 'timeout' fault waits before it resets")
     parser.add_argument("--log", help="append one JSON line per request to this file")
     args = parser.parse_args(argv)
-    rates = {name: float(rate) for name, rate in (item.split("=", 1) for item in args.fault)}
+    rates: dict[str, float] = {}
+    for item in args.fault:
+        name, _, rate = item.partition("=")
+        try:
+            rates[name] = float(rate)
+        except ValueError:
+            parser.error(f"--fault {item!r} is invalid; use NAME=RATE with a rate from 0 to 1, e.g. 429=0.05")
+    unknown = sorted(set(rates) - set(FAULTS))
+    if unknown:
+        parser.error(f"unknown --fault name(s) {', '.join(unknown)}; use {', '.join(FAULTS)}")
+    if sum(rates.values()) > 1:
+        parser.error(f"--fault rates sum to {sum(rates.values()):g}; lower them to 1 or less in total")
     injector = FaultInjector(rates, lambda body: args.reply, seed=args.seed, retry_after=args.retry_after,
                              hang_s=args.hang, latency_s=args.latency)
     server = FakeOpenAIServer(injector, port=args.port, log_path=args.log)
