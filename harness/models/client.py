@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import random
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+REASON_CHARS = 80
+"""Maximum length of the reason in a retry line of `details.retries`."""
 MAX_BACKOFF_S = 60.0
 
 
@@ -138,8 +141,9 @@ async def _call_with_retries(endpoint: Endpoint, messages: list[dict[str, Any]],
             result.error = _error_info(attempt, endpoint)
             return result
         delay = backoff_delay(attempt_number, slot.retry_after)
-        result.retries.append(f"{attempt.failure} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
-        logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, attempt.failure, attempt_number, settings.retries, delay)
+        failure = f"{attempt.failure} ({reason})" if (reason := short_reason(attempt.message)) else attempt.failure
+        result.retries.append(f"{failure} after {time.perf_counter() - started:.2f}s, waited {delay:.2f}s")
+        logger.warning("model %s: %s, retry %d/%d in %.2fs", endpoint.model.id, failure, attempt_number, settings.retries, delay)
         await asyncio.sleep(delay)
     return result
 
@@ -163,6 +167,19 @@ def _fill_from_attempt(result: CallResult, attempt: Attempt) -> CallResult:
     result.usage = attempt.usage or Usage(reported=False)
     result.response_model = attempt.response_model
     return result
+
+
+def short_reason(message: str, limit: int = REASON_CHARS) -> str:
+    """Return the gist of a failed call's message on one line, secrets removed, e.g. "Server disconnected".
+
+    LiteLLM prefixes the provider's text with its class names and a " - "; a JSON error body
+    is reduced to its `error.message`.
+    """
+    text = message.split(" - ", 1)[1] if " - " in message else message
+    with contextlib.suppress(ValueError, TypeError, KeyError):
+        text = str(json.loads(text)["error"]["message"])
+    text = redact(" ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _error_info(attempt: Attempt, endpoint: Endpoint) -> ErrorInfo:

@@ -68,6 +68,9 @@ def test_own_handler_attempts_match_server(tasks_dir: Path, tmp_path: Path, prov
         assert (sample.outcome, sample.attempts) == (outcome_expected, attempts), (sample.item_id, sample.details, sample.error)
         assert (sample.error.type if sample.error else None) == error_type, sample.item_id
     assert sum(calls.values()) == sum(sample.attempts for sample in samples)
+    lines = [line for sample in samples for line in sample.details.get("retries", [])]
+    assert any("(Server disconnected)" in line for line in lines), lines[:5]
+    assert any("(the connection ended after the request was sent" in line for line in lines), lines[:5]
 
 
 class _FailingTransport(httpx.AsyncBaseTransport):
