@@ -17,6 +17,7 @@ from harness.aggregate import is_priced, model_roster
 from harness.compare.flips import Flip, collect_flips
 from harness.compare.frontier import relative_change
 from harness.compare.paired import PairedDifference, holm_or_none, paired_difference
+from harness.compare.settings import setting_changes
 from harness.errors import VerticalbenchError
 from harness.stats import percentile
 from harness.store.records import Manifest
@@ -55,6 +56,8 @@ class ModelPair:
     base_reported: tuple[str, ...]
     """Model names the provider reported in the base run, most frequent first."""
     new_reported: tuple[str, ...]
+    changes: tuple[str, ...] = ()
+    """Settings of this model that differ between the runs (price, params, endpoint, seed)."""
 
     @property
     def label(self) -> str:
@@ -238,6 +241,7 @@ def _model_pair(base: Manifest, new: Manifest, base_id: str, new_id: str,
         base_id=base_id, new_id=new_id, base_model=base_model, new_model=new_model,
         base_reported=tuple(name for name, _ in base_reported[base_id].most_common()),
         new_reported=tuple(name for name, _ in new_reported[new_id].most_common()),
+        changes=setting_changes(base, new, base_id, new_id),
     )
 
 

@@ -109,6 +109,7 @@ def _pair_row(pair: ModelPair, comparison: RunComparison) -> dict[str, str]:
         "new_reported": ", ".join(pair.new_reported) or "not reported",
         "only_base": f"{comparison.only_in_base.get(pair.label, 0):,}",
         "only_new": f"{comparison.only_in_new.get(pair.label, 0):,}",
+        "changes": "; ".join(pair.changes),
     }
 
 

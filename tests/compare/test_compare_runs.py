@@ -136,3 +136,28 @@ def test_run_against_itself_has_no_flips(runs: tuple[RunDir, RunDir]) -> None:
     assert result.flips == ()
     assert all(row.difference.points == 0.0 for row in result.vertical_rows)
     assert all(row.difference.p_value == 1.0 for row in result.vertical_rows)
+
+
+def test_unchanged_settings_list_nothing(comparison: RunComparison) -> None:
+    assert comparison.pairs[0].changes == ()
+
+
+def test_changed_price_and_params_are_named(runs: tuple[RunDir, RunDir]) -> None:
+    from harness.report.comparison import comparison_markdown
+
+    base, new = runs
+    manifest = new.read_manifest()
+    entry = next(model for model in manifest.config["models"] if model["id"] == "spec")
+    entry["params"] = {"temperature": 0.7}
+    manifest.prices["spec"] = manifest.prices["spec"].model_copy(update={"input_per_million": 3.0})
+    new.write_manifest(manifest)
+
+    comparison = compare_runs(base, new)
+
+    assert comparison.pairs[0].changes == (
+        'params {} → {"temperature": 0.7}',
+        "price 1 / 2 USD per 1M tokens → 3 / 2 USD per 1M tokens",
+    )
+    text = comparison_markdown(comparison, 5)
+    assert "Settings that differ between the runs" in text
+    assert '"temperature": 0.7' in text
