@@ -45,8 +45,8 @@ def _setup_logging(verbose: bool) -> None:
         status.addHandler(status_handler)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
-    # LiteLLM logs every call at INFO, through its own handler and, with -v, through the root
-    # logger's too; keep it to warnings unless the user asked for LiteLLM's logs.
+    # LiteLLM logs every call at INFO through its own handler, and with -v through the root
+    # logger's as well. Keep it to warnings unless the user set LITELLM_LOG.
     if "LITELLM_LOG" not in os.environ:
         for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -147,7 +147,7 @@ class RunSettings(_Strict):
     own default. false, the default, sets LiteLLM's EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER
     switch, so LiteLLM sends them with its own HTTP handler, which costs less CPU per call
     (docs/benchmarks.md). That handler would resend a request once, silently, when the
-    connection ends after sending; the harness gives it a client that raises the error
+    connection ends after sending. The harness gives it a client that raises the error
     instead, so the harness's own retry makes and counts the next call
     (harness/models/http_client.py). The setting applies to the whole process."""
     call_workers: int | Literal["auto"] = "auto"

@@ -3,7 +3,7 @@
 The page cache is capped at `CACHE_KIB`, so memory stays flat while the file grows. SQLite
 caps the in-memory buffer of its sorter (GROUP BY, ORDER BY, CREATE INDEX) at the same size and
 writes larger sorts to temporary files (doc/vdbesort-memory.md in the SQLite sources).
-On POSIX systems the file's name is removed as soon as SQLite holds it open, so the space is
+On POSIX systems the file's name is removed as soon as SQLite has it open, so the space is
 returned when the connection closes, even when the process is killed. Where an open file cannot
 be removed (Windows), `close`, garbage collection or interpreter exit deletes it, and a killed
 process leaves it in the temporary folder.

@@ -177,13 +177,13 @@ _NAMED_BRANCH_PROVIDERS = frozenset({
 })
 
 
-# Providers whose branch of `completion`, before or after the OpenAI-type one, always sends a
-# chat call through LiteLLM's own handler with the caller's `client` (litellm/main.py, 1.83.14:
+# Providers whose branch of `completion` always sends a chat call through LiteLLM's own
+# handler with the caller's `client`. The branches are in litellm/main.py of LiteLLM 1.83.14:
 # deepseek 1866, fireworks_ai 2124, xai 2215, groq 2246, minimax 2513, hosted_vllm 2545,
 # mistral 2718, huggingface 3111, databricks 3206, openrouter 3280, ollama 3978,
-# ollama_chat 4007, lemonade 4206). They get the client whatever `run.openai_sdk` says.
-# NOTE: other providers keep LiteLLM's resend after a lost connection, e.g. anthropic, whose
-# branch goes through its own handler class, and every SDK-based provider (azure, bedrock).
+# ollama_chat 4007, lemonade 4206. They get the client whatever the value of `run.openai_sdk`.
+# NOTE: other providers keep LiteLLM's resend after a lost connection. Examples are anthropic,
+# whose branch uses its own handler class, and every SDK-based provider (azure, bedrock).
 _OWN_HANDLER_PROVIDERS = frozenset({
     "deepseek", "fireworks_ai", "xai", "groq", "minimax", "hosted_vllm", "mistral", "huggingface", "databricks",
     "openrouter", "ollama", "ollama_chat", "lemonade",
@@ -211,11 +211,11 @@ def reaches_openai_branch(model: str, provider: str) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def handler_route(model: str, api_base: str | None) -> str:
-    """Say how LiteLLM sends a chat call to the model string `model` at `api_base`.
+    """Return how LiteLLM sends a chat call to the model string `model` at `api_base`.
 
-    Returns "openai" when the call reaches the OpenAI-type branch, whose path depends on
-    DIRECT_HTTP_ENV; "own" when its provider's branch always uses LiteLLM's own handler; and
-    "other" otherwise. Cached, because LiteLLM resolves the provider the same way for every
+    "openai" means the call reaches the OpenAI-type branch, whose path depends on
+    DIRECT_HTTP_ENV. "own" means its provider's branch always uses LiteLLM's own handler, and
+    "other" covers every other case. Cached, because LiteLLM resolves the provider the same way for every
     call with this model string and endpoint. A model string LiteLLM cannot resolve is
     "other", and the call then fails in LiteLLM with its usual error.
     """

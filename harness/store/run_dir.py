@@ -82,7 +82,7 @@ def _process_exists(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # it exists but belongs to another user
+    except PermissionError:  # the process exists but belongs to another user
         return True
     return True
 

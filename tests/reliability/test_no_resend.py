@@ -42,7 +42,7 @@ def tasks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(("provider", "openai_sdk", "call_workers"), [
     ("openai", False, 0),
     ("openai", False, 2),
-    # hosted_vllm always goes through LiteLLM's own handler, whatever run.openai_sdk says.
+    # hosted_vllm always goes through LiteLLM's own handler, whatever the value of run.openai_sdk.
     ("hosted_vllm", True, 0),
 ])
 def test_own_handler_attempts_match_server(tasks_dir: Path, tmp_path: Path, provider: str, openai_sdk: bool,
